@@ -1,0 +1,104 @@
+/* The sim model: an in-process NUMA host whose guests' memory drifts under flipping. */
+#ifndef NF_SIM_H
+#define NF_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "numaflip/backend.h"
+
+#define NF_SIM_MAX_VMS 64
+
+enum nf_sim_clock {
+        NF_SIM_CLOCK_REAL,    /* wall time, times speed */
+        NF_SIM_CLOCK_VIRTUAL, /* time moves only when told to (tests) */
+};
+
+struct nf_sim_vm_config {
+        char name[NF_NAME_MAX];
+        uint64_t memory_pages;
+        unsigned home;     /* node its memory is created on and its vCPUs run on */
+        double flip_rate;  /* flips per second */
+        bool migratable;   /* false models a PV guest: observed only */
+};
+
+struct nf_sim_config {
+        uint64_t seed;
+        unsigned nr_nodes;
+        uint64_t node_pages;   /* pages per node (all nodes alike) */
+        unsigned cvm_node;     /* node of the control domain's memory */
+        uint64_t cvm_pages;    /* control domain memory */
+        uint64_t step_ns;      /* workload step: flips of one step come as one burst */
+        enum nf_sim_clock clock;
+        double speed;          /* REAL clock: simulated seconds per wall second */
+        size_t nr_vms;
+        struct nf_sim_vm_config vm[NF_SIM_MAX_VMS];
+};
+
+struct nf_sim;
+
+/* Built-in defaults: 2 nodes of 8 GiB, CVM 2 GiB on node 0, 100 ms steps, no VMs. */
+void nf_sim_config_defaults(struct nf_sim_config *c);
+
+/* 0 or -EINVAL naming the field (and VM) that is wrong, e.g. memory beyond the node. */
+int nf_sim_config_validate(const struct nf_sim_config *c, char *err, size_t errlen);
+
+/* A host at time now_ns: CVM memory on its node, each VM's memory on its home node. */
+int nf_sim_new(const struct nf_sim_config *c, uint64_t now_ns, struct nf_sim **out, char *err,
+               size_t errlen);
+void nf_sim_free(struct nf_sim *s);
+
+/*
+ * Runs the workload up to now_ns in whole steps. Each step, every VM flips
+ * rate*step packets (fractions carry over): each flip takes a packet frame from
+ * the flip pool of the VM's home node when it holds one (a hit), else from the
+ * CVM node's free memory (a miss; a fallback too when that pool is enabled), and
+ * the VM gives back one of its frames picked at random (by node, weighted by its
+ * pages there); the returned frame refills the pool of its node up to the pool's
+ * target, else goes back to that node's free memory. All of a step's packet
+ * frames are taken before its returns come back, so a burst can empty a pool.
+ */
+void nf_sim_advance(struct nf_sim *s, uint64_t now_ns);
+
+/* Adds VMs that are new in c, removes those gone, updates rates and migratability of
+ * the others (matched by name). Host shape (nodes, sizes, CVM) cannot change: -EINVAL. */
+int nf_sim_reconfigure(struct nf_sim *s, const struct nf_sim_config *c, char *err,
+                       size_t errlen);
+
+void nf_sim_topology(const struct nf_sim *s, struct nf_topology *t);
+
+/* The CVM is id 0 ("Domain-0", control); VMs get ids from 1 in order of creation,
+ * never reused. Returns the number of guests, writes up to cap of them. */
+size_t nf_sim_guests(const struct nf_sim *s, struct nf_guest_info *buf, size_t cap);
+
+/* -ESRCH for an unknown id. */
+int nf_sim_guest_pages(const struct nf_sim *s, uint32_t id, uint64_t *pages, unsigned nr_nodes);
+
+/*
+ * Moves up to max pages of VM id from the nodes in from to node to, limited by
+ * to's free memory; pages are taken from the from-nodes in node order.
+ * -ESRCH unknown, -EPERM CVM, -EOPNOTSUPP unmigratable, -EINVAL bad node,
+ * -ENOMEM when to has no free page and something remained to move.
+ */
+int nf_sim_migrate(struct nf_sim *s, uint32_t id, nf_nodemask_t from, unsigned to, uint64_t max,
+                   uint64_t *moved);
+
+/* Pool of a node. handed is the peak of frames out at once since the last pool_set.
+ * Setting a target enables the pool (0 disables it); growing takes free pages of the
+ * node now (as many as there are), shrinking frees the excess now. */
+int nf_sim_pool_get(const struct nf_sim *s, unsigned node, struct nf_pool_info *info);
+int nf_sim_pool_set(struct nf_sim *s, unsigned node, uint64_t target);
+
+struct nf_sim_stats {
+        uint64_t now_ns; /* model time reached */
+        uint64_t steps;
+        uint64_t flips;
+};
+void nf_sim_stats(const struct nf_sim *s, struct nf_sim_stats *st);
+
+/* Checks conservation (every node's pages are free, pooled, CVM's or a VM's, exactly)
+ * and bounds; 0 or -EFAULT with the first violation described. */
+int nf_sim_check(const struct nf_sim *s, char *err, size_t errlen);
+
+#endif

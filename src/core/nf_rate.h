@@ -1,0 +1,34 @@
+/* Token-bucket rate limiting for migrations, pure: time is always an argument. */
+#ifndef NF_RATE_H
+#define NF_RATE_H
+
+#include <stdint.h>
+
+struct nf_rate {
+        uint64_t rate;  /* bytes per second; 0 = unlimited */
+        uint64_t burst; /* bucket depth in bytes */
+        double tokens;  /* bytes available at last_ns */
+        uint64_t last_ns;
+};
+
+/* A full bucket at now_ns. */
+void nf_rate_init(struct nf_rate *r, uint64_t rate, uint64_t burst, uint64_t now_ns);
+
+/* Changes rate and burst (on reload) keeping the tokens earned so far, clamped to burst. */
+void nf_rate_set(struct nf_rate *r, uint64_t rate, uint64_t burst, uint64_t now_ns);
+
+/* Bytes that may be spent at now_ns; UINT64_MAX when unlimited. Refills the bucket. */
+uint64_t nf_rate_available(struct nf_rate *r, uint64_t now_ns);
+
+/* Spends bytes at now_ns (may go below zero: a batch that overran is paid back later). */
+void nf_rate_consume(struct nf_rate *r, uint64_t bytes, uint64_t now_ns);
+
+/* Nanoseconds from now_ns until bytes may be spent; 0 when they may now. */
+uint64_t nf_rate_delay_ns(const struct nf_rate *r, uint64_t bytes, uint64_t now_ns);
+
+/* Pages of the next batch: remaining capped by batch_pages, and by what the guest and
+ * global buckets allow (in bytes; UINT64_MAX = unlimited). 0 means wait. */
+uint64_t nf_rate_batch_pages(uint64_t remaining, uint64_t batch_pages, uint64_t guest_bytes,
+                             uint64_t global_bytes);
+
+#endif
