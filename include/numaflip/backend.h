@@ -38,12 +38,12 @@ struct nf_topology {
 struct nf_guest_info {
         uint32_t id; /* domid, pid or sim index: stable while the guest lives */
         char name[NF_NAME_MAX];
-        char uuid[NF_UUID_LEN];  /* empty when the backend has none */
-        uint64_t memory_pages;   /* current size */
-        nf_nodemask_t home;      /* nodes its vCPUs run on; 0 when unknown */
-        bool control;            /* the control domain itself: observed, never migrated */
-        bool migratable;         /* false: monitor only, see why_not */
-        char why_not[96];        /* why it cannot be migrated, for status */
+        char uuid[NF_UUID_LEN]; /* empty when the backend has none */
+        uint64_t memory_pages;  /* current size */
+        nf_nodemask_t home;     /* nodes its vCPUs run on; 0 when unknown */
+        bool control;           /* the control domain itself: observed, never migrated */
+        bool migratable;        /* false: monitor only, see why_not */
+        char why_not[96];       /* why it cannot be migrated, for status */
 };
 
 struct nf_pool_info {
@@ -82,11 +82,9 @@ struct nf_backend_ops {
         unsigned (*caps)(const struct nf_backend *be);
         int (*topology)(struct nf_backend *be, struct nf_topology *topo);
         /* Writes up to cap guests to buf and their total count to *n. */
-        int (*list_guests)(struct nf_backend *be, struct nf_guest_info *buf, size_t cap,
-                           size_t *n);
+        int (*list_guests)(struct nf_backend *be, struct nf_guest_info *buf, size_t cap, size_t *n);
         /* pages[i] = pages of guest id on node i, for i < topology nr_nodes. -ESRCH: gone. */
-        int (*guest_pages)(struct nf_backend *be, uint32_t id, uint64_t *pages,
-                           unsigned nr_nodes);
+        int (*guest_pages)(struct nf_backend *be, uint32_t id, uint64_t *pages, unsigned nr_nodes);
         /* Move up to max pages of guest id that lie on nodes in from to node to.
          * *moved says how many moved, also on error (partial progress). */
         int (*migrate)(struct nf_backend *be, uint32_t id, nf_nodemask_t from, unsigned to,
@@ -111,10 +109,14 @@ extern const struct nf_backend_ops nf_backend_sim_ops;
 extern const struct nf_backend_ops nf_backend_xen_ops;
 extern const struct nf_backend_ops nf_backend_linux_ops;
 
-/* Looks a backend up by name ("auto" picks the first usable one). NULL when unknown. */
+/* Looks a backend up by name ("auto" gives the first compiled-in one of xen, linux, sim;
+ * only opening tells whether it works). NULL when unknown. Compiled-out backends are
+ * found too: their compiled_in is false and their open says why. */
 const struct nf_backend_ops *nf_backend_find(const char *name);
 
-/* Opens the named backend; for "auto" tries xen, linux, then sim. */
+/* Opens the named backend; for "auto" tries xen, linux, then sim, skipping those not
+ * compiled in or failing to open. For "auto" err also says on success what was tried
+ * ("auto: xen: not compiled in; linux: ...; sim: opened"); otherwise it is empty then. */
 int nf_backend_open(const char *name, const struct nf_backend_env *env, struct nf_backend **out,
                     char *err, size_t errlen);
 

@@ -18,20 +18,20 @@ enum nf_sim_clock {
 struct nf_sim_vm_config {
         char name[NF_NAME_MAX];
         uint64_t memory_pages;
-        unsigned home;     /* node its memory is created on and its vCPUs run on */
-        double flip_rate;  /* flips per second */
-        bool migratable;   /* false models a PV guest: observed only */
+        unsigned home;    /* node its memory is created on and its vCPUs run on */
+        double flip_rate; /* flips per second */
+        bool migratable;  /* false models a PV guest: observed only */
 };
 
 struct nf_sim_config {
         uint64_t seed;
         unsigned nr_nodes;
-        uint64_t node_pages;   /* pages per node (all nodes alike) */
-        unsigned cvm_node;     /* node of the control domain's memory */
-        uint64_t cvm_pages;    /* control domain memory */
-        uint64_t step_ns;      /* workload step: flips of one step come as one burst */
+        uint64_t node_pages; /* pages per node (all nodes alike) */
+        unsigned cvm_node;   /* node of the control domain's memory */
+        uint64_t cvm_pages;  /* control domain memory */
+        uint64_t step_ns;    /* workload step: flips of one step come as one burst */
         enum nf_sim_clock clock;
-        double speed;          /* REAL clock: simulated seconds per wall second */
+        double speed; /* REAL clock: simulated seconds per wall second */
         size_t nr_vms;
         struct nf_sim_vm_config vm[NF_SIM_MAX_VMS];
 };
@@ -58,13 +58,21 @@ void nf_sim_free(struct nf_sim *s);
  * pages there); the returned frame refills the pool of its node up to the pool's
  * target, else goes back to that node's free memory. All of a step's packet
  * frames are taken before its returns come back, so a burst can empty a pool.
+ * When the CVM node has no free page, the frame comes from the next node that
+ * has one (node order, wrapping); when no node has one the packet is dropped.
+ * A miss is counted on the home node's pool whenever the frame is not on the
+ * VM's home node, whether or not that pool is enabled.
  */
 void nf_sim_advance(struct nf_sim *s, uint64_t now_ns);
 
 /* Adds VMs that are new in c, removes those gone, updates rates and migratability of
- * the others (matched by name). Host shape (nodes, sizes, CVM) cannot change: -EINVAL. */
-int nf_sim_reconfigure(struct nf_sim *s, const struct nf_sim_config *c, char *err,
-                       size_t errlen);
+ * the others (matched by name). Host shape (nodes, sizes, CVM) cannot change: -EINVAL.
+ * A removed VM's pages go back to free memory. A new VM's memory goes on its home node,
+ * the rest on the next nodes when home is short (-ENOMEM if the host is). A changed
+ * home re-pins the VM (its memory stays put); a changed memory_pages is -EINVAL.
+ * step_ns applies from the next step; seed, clock and speed are ignored. On error
+ * nothing changes and err names the field. */
+int nf_sim_reconfigure(struct nf_sim *s, const struct nf_sim_config *c, char *err, size_t errlen);
 
 void nf_sim_topology(const struct nf_sim *s, struct nf_topology *t);
 
@@ -72,28 +80,33 @@ void nf_sim_topology(const struct nf_sim *s, struct nf_topology *t);
  * never reused. Returns the number of guests, writes up to cap of them. */
 size_t nf_sim_guests(const struct nf_sim *s, struct nf_guest_info *buf, size_t cap);
 
-/* -ESRCH for an unknown id. */
+/* Id 0 is the CVM. -ESRCH for an unknown id; -EINVAL when nr_nodes is below the
+ * host's; entries past the host's nodes are zeroed. */
 int nf_sim_guest_pages(const struct nf_sim *s, uint32_t id, uint64_t *pages, unsigned nr_nodes);
 
 /*
  * Moves up to max pages of VM id from the nodes in from to node to, limited by
- * to's free memory; pages are taken from the from-nodes in node order.
- * -ESRCH unknown, -EPERM CVM, -EOPNOTSUPP unmigratable, -EINVAL bad node,
+ * to's free memory; pages are taken from the from-nodes in node order. to itself
+ * and bits of from beyond the host's nodes are ignored (so ~home works).
+ * -ESRCH unknown, -EPERM CVM, -EOPNOTSUPP unmigratable, -EINVAL bad to node,
  * -ENOMEM when to has no free page and something remained to move.
  */
 int nf_sim_migrate(struct nf_sim *s, uint32_t id, nf_nodemask_t from, unsigned to, uint64_t max,
                    uint64_t *moved);
 
-/* Pool of a node. handed is the peak of frames out at once since the last pool_set.
+/* Pool of a node. handed is the peak of frames out at once since the last pool_set,
+ * i.e. the most taken from the pool in one step (before that step's returns refill it).
  * Setting a target enables the pool (0 disables it); growing takes free pages of the
- * node now (as many as there are), shrinking frees the excess now. */
+ * node now (as many as there are), shrinking frees the excess now. A target beyond
+ * the node's size, or a bad node, is -EINVAL. */
 int nf_sim_pool_get(const struct nf_sim *s, unsigned node, struct nf_pool_info *info);
 int nf_sim_pool_set(struct nf_sim *s, unsigned node, uint64_t target);
 
 struct nf_sim_stats {
         uint64_t now_ns; /* model time reached */
         uint64_t steps;
-        uint64_t flips;
+        uint64_t flips;   /* flips completed */
+        uint64_t dropped; /* packets lost: no free frame anywhere on the host */
 };
 void nf_sim_stats(const struct nf_sim *s, struct nf_sim_stats *st);
 

@@ -1,0 +1,764 @@
+/* The sim model: a count-based, seeded NUMA host whose guests' memory drifts under flipping. */
+#include "nf_sim.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CVM_NAME "Domain-0"
+#define CVM_UUID "00000000-0000-0000-0000-000000000000" /* dom0's uuid on Xen */
+#define MAX_FLIP_RATE 1e6 /* flips/s; about a saturated 10GbE link of 1500-byte packets */
+#define MAX_STEP_NS (60ull * 1000000000ull)
+
+struct sim_vm {
+        uint32_t id;
+        char name[NF_NAME_MAX];
+        char uuid[NF_UUID_LEN];
+        uint64_t memory_pages;
+        unsigned home;
+        double rate;
+        double carry; /* fraction of a flip carried to the next step */
+        bool migratable;
+        uint64_t burst; /* packet frames received in the current step */
+        uint64_t pages[NF_MAX_NODES];
+};
+
+struct sim_pool {
+        bool enabled;
+        uint64_t target;
+        uint64_t held;
+        uint64_t handed; /* peak burst since the last pool_set */
+        uint64_t burst;  /* frames handed out in the current step */
+        uint64_t hits, misses, fallbacks;
+};
+
+struct nf_sim {
+        /* Host shape: fixed for the model's life. */
+        unsigned nr_nodes;
+        uint64_t node_pages;
+        unsigned cvm_node;
+        uint64_t cvm_pages;
+        uint64_t seed;
+
+        uint64_t step_ns;
+        uint64_t now_ns;
+        uint64_t steps, flips, dropped;
+        uint64_t rng[4]; /* xoshiro256** state */
+
+        uint64_t free_pages[NF_MAX_NODES];
+        struct sim_pool pool[NF_MAX_NODES];
+
+        uint32_t next_id;
+        size_t nr_vms;
+        struct sim_vm vm[NF_SIM_MAX_VMS]; /* in id order */
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (!err || errlen == 0)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+}
+
+static uint64_t splitmix64(uint64_t *x)
+{
+        uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return z ^ (z >> 31);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+        return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rng_next(struct nf_sim *s)
+{
+        uint64_t *r = s->rng;
+        uint64_t out = rotl(r[1] * 5, 7) * 9;
+        uint64_t t = r[1] << 17;
+
+        r[2] ^= r[0];
+        r[3] ^= r[1];
+        r[1] ^= r[2];
+        r[0] ^= r[3];
+        r[2] ^= t;
+        r[3] = rotl(r[3], 45);
+        return out;
+}
+
+/* Uniform in [0, n), n > 0, without modulo bias. */
+static uint64_t rng_below(struct nf_sim *s, uint64_t n)
+{
+        uint64_t limit = -n % n; /* values below this would bias the result */
+        uint64_t x;
+
+        do
+                x = rng_next(s);
+        while (x < limit);
+        return x % n;
+}
+
+/* A stable uuid from a VM's name, so config can match by uuid across restarts and seeds. */
+static void name_uuid(const char *name, char *out)
+{
+        uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+        uint64_t a, b;
+
+        for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+                h = (h ^ *p) * 0x100000001b3ull;
+        a = splitmix64(&h);
+        b = splitmix64(&h);
+        snprintf(out, NF_UUID_LEN, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32),
+                 (unsigned)(a >> 16) & 0xffff, (unsigned)a & 0xfff,
+                 (unsigned)(0x8000 | ((b >> 48) & 0x3fff)),
+                 (unsigned long long)(b & 0xffffffffffffull));
+}
+
+void nf_sim_config_defaults(struct nf_sim_config *c)
+{
+        memset(c, 0, sizeof(*c));
+        c->seed = 1;
+        c->nr_nodes = 2;
+        c->node_pages = (8ull << 30) / NF_PAGE_SIZE;
+        c->cvm_node = 0;
+        c->cvm_pages = (2ull << 30) / NF_PAGE_SIZE;
+        c->step_ns = 100000000ull;
+        c->clock = NF_SIM_CLOCK_REAL;
+        c->speed = 1.0;
+        c->nr_vms = 0;
+}
+
+int nf_sim_config_validate(const struct nf_sim_config *c, char *err, size_t errlen)
+{
+        uint64_t used[NF_MAX_NODES] = {0};
+
+        if (c->nr_nodes < 1 || c->nr_nodes > NF_MAX_NODES) {
+                seterr(err, errlen, "nr_nodes must be 1..%d (got %u)", NF_MAX_NODES, c->nr_nodes);
+                return -EINVAL;
+        }
+        if (c->node_pages == 0) {
+                seterr(err, errlen, "node_pages must be positive");
+                return -EINVAL;
+        }
+        if (c->cvm_node >= c->nr_nodes) {
+                seterr(err, errlen, "cvm_node %u is not a node (nr_nodes %u)", c->cvm_node,
+                       c->nr_nodes);
+                return -EINVAL;
+        }
+        if (c->cvm_pages > c->node_pages) {
+                seterr(err, errlen, "cvm_pages (%llu) exceed node_pages (%llu)",
+                       (unsigned long long)c->cvm_pages, (unsigned long long)c->node_pages);
+                return -EINVAL;
+        }
+        if (c->step_ns == 0 || c->step_ns > MAX_STEP_NS) {
+                seterr(err, errlen, "step_ns must be 1ns..60s (got %llu)",
+                       (unsigned long long)c->step_ns);
+                return -EINVAL;
+        }
+        if (c->clock != NF_SIM_CLOCK_REAL && c->clock != NF_SIM_CLOCK_VIRTUAL) {
+                seterr(err, errlen, "clock must be real or virtual");
+                return -EINVAL;
+        }
+        if (c->clock == NF_SIM_CLOCK_REAL && !(c->speed > 0 && isfinite(c->speed))) {
+                seterr(err, errlen, "speed must be a positive number (got %g)", c->speed);
+                return -EINVAL;
+        }
+        if (c->nr_vms > NF_SIM_MAX_VMS) {
+                seterr(err, errlen, "too many VMs: %zu (at most %d)", c->nr_vms, NF_SIM_MAX_VMS);
+                return -EINVAL;
+        }
+        used[c->cvm_node] = c->cvm_pages;
+        for (size_t i = 0; i < c->nr_vms; i++) {
+                const struct nf_sim_vm_config *v = &c->vm[i];
+
+                if (memchr(v->name, '\0', sizeof(v->name)) == NULL) {
+                        seterr(err, errlen, "vm[%zu]: name is longer than %d characters", i,
+                               NF_NAME_MAX - 1);
+                        return -EINVAL;
+                }
+                if (v->name[0] == '\0') {
+                        seterr(err, errlen, "vm[%zu]: name is empty", i);
+                        return -EINVAL;
+                }
+                if (strcmp(v->name, CVM_NAME) == 0) {
+                        seterr(err, errlen, "vm '%s': name is taken by the control domain",
+                               v->name);
+                        return -EINVAL;
+                }
+                for (size_t j = 0; j < i; j++) {
+                        if (strcmp(c->vm[j].name, v->name) == 0) {
+                                seterr(err, errlen, "vm '%s': name is used twice", v->name);
+                                return -EINVAL;
+                        }
+                }
+                if (v->memory_pages == 0) {
+                        seterr(err, errlen, "vm '%s': memory_pages must be positive", v->name);
+                        return -EINVAL;
+                }
+                if (v->home >= c->nr_nodes) {
+                        seterr(err, errlen, "vm '%s': home %u is not a node (nr_nodes %u)", v->name,
+                               v->home, c->nr_nodes);
+                        return -EINVAL;
+                }
+                if (!(v->flip_rate >= 0 && v->flip_rate <= MAX_FLIP_RATE)) {
+                        seterr(err, errlen, "vm '%s': flip_rate must be 0..%.0f/s (got %g)",
+                               v->name, MAX_FLIP_RATE, v->flip_rate);
+                        return -EINVAL;
+                }
+                if (v->memory_pages > c->node_pages - used[v->home]) {
+                        seterr(err, errlen,
+                               "vm '%s': memory_pages (%llu) do not fit on node %u "
+                               "(%llu pages, %llu already used)",
+                               v->name, (unsigned long long)v->memory_pages, v->home,
+                               (unsigned long long)c->node_pages,
+                               (unsigned long long)used[v->home]);
+                        return -EINVAL;
+                }
+                used[v->home] += v->memory_pages;
+        }
+        return 0;
+}
+
+static struct sim_vm *find_vm(const struct nf_sim *s, uint32_t id)
+{
+        for (size_t i = 0; i < s->nr_vms; i++)
+                if (s->vm[i].id == id)
+                        return (struct sim_vm *)&s->vm[i];
+        return NULL;
+}
+
+static struct sim_vm *find_vm_name(const struct nf_sim *s, const char *name)
+{
+        for (size_t i = 0; i < s->nr_vms; i++)
+                if (strcmp(s->vm[i].name, name) == 0)
+                        return (struct sim_vm *)&s->vm[i];
+        return NULL;
+}
+
+static uint64_t total_free(const struct nf_sim *s)
+{
+        uint64_t sum = 0;
+
+        for (unsigned n = 0; n < s->nr_nodes; n++)
+                sum += s->free_pages[n];
+        return sum;
+}
+
+/*
+ * Creates a VM: its memory goes on its home node, and when that node is short (flips
+ * and pools move free memory around) the rest comes from the next nodes in turn, as
+ * a hypervisor building a domain under memory pressure would do.
+ */
+static int add_vm(struct nf_sim *s, const struct nf_sim_vm_config *v, char *err, size_t errlen)
+{
+        struct sim_vm *vm;
+        uint64_t left = v->memory_pages;
+
+        if (s->nr_vms >= NF_SIM_MAX_VMS) {
+                seterr(err, errlen, "vm '%s': too many VMs (at most %d)", v->name, NF_SIM_MAX_VMS);
+                return -ENOSPC;
+        }
+        if (total_free(s) < v->memory_pages) {
+                seterr(err, errlen, "vm '%s': memory_pages (%llu) exceed the host's free memory",
+                       v->name, (unsigned long long)v->memory_pages);
+                return -ENOMEM;
+        }
+        vm = &s->vm[s->nr_vms++];
+        memset(vm, 0, sizeof(*vm));
+        vm->id = s->next_id++;
+        snprintf(vm->name, sizeof(vm->name), "%s", v->name);
+        name_uuid(vm->name, vm->uuid);
+        vm->memory_pages = v->memory_pages;
+        vm->home = v->home;
+        vm->rate = v->flip_rate;
+        vm->migratable = v->migratable;
+        for (unsigned k = 0; k < s->nr_nodes && left > 0; k++) {
+                unsigned n = (v->home + k) % s->nr_nodes;
+                uint64_t take = left < s->free_pages[n] ? left : s->free_pages[n];
+
+                vm->pages[n] += take;
+                s->free_pages[n] -= take;
+                left -= take;
+        }
+        return 0;
+}
+
+static void remove_vm(struct nf_sim *s, size_t idx)
+{
+        for (unsigned n = 0; n < s->nr_nodes; n++)
+                s->free_pages[n] += s->vm[idx].pages[n];
+        memmove(&s->vm[idx], &s->vm[idx + 1], (s->nr_vms - idx - 1) * sizeof(s->vm[0]));
+        s->nr_vms--;
+}
+
+int nf_sim_new(const struct nf_sim_config *c, uint64_t now_ns, struct nf_sim **out, char *err,
+               size_t errlen)
+{
+        struct nf_sim *s;
+        uint64_t x;
+        int rc;
+
+        *out = NULL;
+        rc = nf_sim_config_validate(c, err, errlen);
+        if (rc < 0)
+                return rc;
+        s = calloc(1, sizeof(*s));
+        if (!s) {
+                seterr(err, errlen, "out of memory");
+                return -ENOMEM;
+        }
+        s->nr_nodes = c->nr_nodes;
+        s->node_pages = c->node_pages;
+        s->cvm_node = c->cvm_node;
+        s->cvm_pages = c->cvm_pages;
+        s->seed = c->seed;
+        s->step_ns = c->step_ns;
+        s->now_ns = now_ns;
+        x = c->seed;
+        for (int i = 0; i < 4; i++)
+                s->rng[i] = splitmix64(&x); /* never all zero: splitmix64 is a bijection */
+        for (unsigned n = 0; n < s->nr_nodes; n++)
+                s->free_pages[n] = s->node_pages;
+        s->free_pages[s->cvm_node] -= s->cvm_pages;
+        s->next_id = 1;
+        for (size_t i = 0; i < c->nr_vms; i++) {
+                rc = add_vm(s, &c->vm[i], err, errlen); /* validation made them fit */
+                if (rc < 0) {
+                        free(s);
+                        return rc;
+                }
+        }
+        *out = s;
+        return 0;
+}
+
+void nf_sim_free(struct nf_sim *s)
+{
+        free(s);
+}
+
+/*
+ * Takes one ordinary packet frame for a flip: from the CVM node, or when it has no free
+ * page, from the next node with one (node order, wrapping). Returns the node, or -1
+ * when the whole host is out of free memory.
+ */
+static int take_ordinary_frame(struct nf_sim *s)
+{
+        for (unsigned k = 0; k < s->nr_nodes; k++) {
+                unsigned n = (s->cvm_node + k) % s->nr_nodes;
+
+                if (s->free_pages[n] > 0) {
+                        s->free_pages[n]--;
+                        return (int)n;
+                }
+        }
+        return -1;
+}
+
+/* The packet-frame half of a VM's flips in one step. */
+static void take_frames(struct nf_sim *s, struct sim_vm *vm, uint64_t n)
+{
+        struct sim_pool *p = &s->pool[vm->home];
+        uint64_t from_pool = n < p->held ? n : p->held;
+
+        p->held -= from_pool;
+        p->burst += from_pool;
+        p->hits += from_pool;
+        vm->pages[vm->home] += from_pool;
+        vm->burst = from_pool;
+        for (uint64_t i = from_pool; i < n; i++) {
+                int node = take_ordinary_frame(s);
+
+                if (node < 0) {
+                        s->dropped += n - i; /* no frame anywhere: the packets are lost */
+                        break;
+                }
+                if (p->enabled)
+                        p->fallbacks++;
+                if ((unsigned)node != vm->home)
+                        p->misses++;
+                vm->pages[node]++;
+                vm->burst++;
+        }
+}
+
+/* The other half: the VM gives back as many frames, each picked weighted by its pages. */
+static void return_frames(struct nf_sim *s, struct sim_vm *vm)
+{
+        uint64_t total = vm->memory_pages + vm->burst;
+
+        for (uint64_t i = 0; i < vm->burst; i++) {
+                uint64_t r = rng_below(s, total);
+                unsigned n = 0;
+                struct sim_pool *p;
+
+                while (r >= vm->pages[n])
+                        r -= vm->pages[n++];
+                vm->pages[n]--;
+                total--;
+                p = &s->pool[n];
+                if (p->enabled && p->held < p->target)
+                        p->held++;
+                else
+                        s->free_pages[n]++;
+        }
+        s->flips += vm->burst;
+        vm->burst = 0;
+}
+
+static void step(struct nf_sim *s)
+{
+        double dt = (double)s->step_ns / 1e9;
+
+        for (size_t i = 0; i < s->nr_vms; i++) {
+                struct sim_vm *vm = &s->vm[i];
+                uint64_t n;
+
+                vm->carry += vm->rate * dt;
+                n = (uint64_t)vm->carry;
+                vm->carry -= (double)n;
+                take_frames(s, vm, n);
+        }
+        /* Every packet frame of the step is out now: that is the pools' burst. */
+        for (unsigned n = 0; n < s->nr_nodes; n++) {
+                if (s->pool[n].burst > s->pool[n].handed)
+                        s->pool[n].handed = s->pool[n].burst;
+                s->pool[n].burst = 0;
+        }
+        for (size_t i = 0; i < s->nr_vms; i++)
+                return_frames(s, &s->vm[i]);
+        s->steps++;
+        s->now_ns += s->step_ns;
+}
+
+void nf_sim_advance(struct nf_sim *s, uint64_t now_ns)
+{
+        bool busy = false;
+
+        if (now_ns <= s->now_ns || now_ns - s->now_ns < s->step_ns)
+                return;
+        for (size_t i = 0; i < s->nr_vms; i++)
+                busy |= s->vm[i].rate > 0;
+        if (!busy) {
+                /* Nothing flips: skip the steps in one go (a long idle run stays cheap). */
+                uint64_t k = (now_ns - s->now_ns) / s->step_ns;
+
+                s->steps += k;
+                s->now_ns += k * s->step_ns;
+                return;
+        }
+        while (now_ns - s->now_ns >= s->step_ns)
+                step(s);
+}
+
+static bool same_shape(const struct nf_sim *s, const struct nf_sim_config *c, char *err,
+                       size_t errlen)
+{
+        if (c->nr_nodes != s->nr_nodes) {
+                seterr(err, errlen, "nr_nodes cannot change while running (%u -> %u)", s->nr_nodes,
+                       c->nr_nodes);
+                return false;
+        }
+        if (c->node_pages != s->node_pages) {
+                seterr(err, errlen, "node_pages cannot change while running (%llu -> %llu)",
+                       (unsigned long long)s->node_pages, (unsigned long long)c->node_pages);
+                return false;
+        }
+        if (c->cvm_node != s->cvm_node) {
+                seterr(err, errlen, "cvm_node cannot change while running (%u -> %u)", s->cvm_node,
+                       c->cvm_node);
+                return false;
+        }
+        if (c->cvm_pages != s->cvm_pages) {
+                seterr(err, errlen, "cvm_pages cannot change while running (%llu -> %llu)",
+                       (unsigned long long)s->cvm_pages, (unsigned long long)c->cvm_pages);
+                return false;
+        }
+        return true;
+}
+
+int nf_sim_reconfigure(struct nf_sim *s, const struct nf_sim_config *c, char *err, size_t errlen)
+{
+        struct nf_sim *t;
+        int rc;
+
+        rc = nf_sim_config_validate(c, err, errlen);
+        if (rc < 0)
+                return rc;
+        if (!same_shape(s, c, err, errlen))
+                return -EINVAL;
+        /* Work on a copy so a failure leaves the running model untouched. */
+        t = malloc(sizeof(*t));
+        if (!t) {
+                seterr(err, errlen, "out of memory");
+                return -ENOMEM;
+        }
+        memcpy(t, s, sizeof(*t));
+        for (size_t i = t->nr_vms; i-- > 0;) {
+                bool keep = false;
+
+                for (size_t j = 0; j < c->nr_vms && !keep; j++)
+                        keep = strcmp(t->vm[i].name, c->vm[j].name) == 0;
+                if (!keep)
+                        remove_vm(t, i);
+        }
+        for (size_t j = 0; j < c->nr_vms && rc == 0; j++) {
+                const struct nf_sim_vm_config *v = &c->vm[j];
+                struct sim_vm *vm = find_vm_name(t, v->name);
+
+                if (!vm) {
+                        rc = add_vm(t, v, err, errlen);
+                } else if (vm->memory_pages != v->memory_pages) {
+                        seterr(err, errlen,
+                               "vm '%s': memory_pages cannot change while it runs "
+                               "(remove it and add it again)",
+                               v->name);
+                        rc = -EINVAL;
+                } else {
+                        vm->rate = v->flip_rate;
+                        vm->migratable = v->migratable;
+                        vm->home = v->home; /* vCPUs re-pinned: memory stays where it is */
+                }
+        }
+        if (rc == 0) {
+                t->step_ns = c->step_ns;
+                memcpy(s, t, sizeof(*s));
+        }
+        free(t);
+        return rc;
+}
+
+void nf_sim_topology(const struct nf_sim *s, struct nf_topology *t)
+{
+        memset(t, 0, sizeof(*t));
+        t->nr_nodes = s->nr_nodes;
+        for (unsigned i = 0; i < s->nr_nodes; i++) {
+                t->node[i].total_pages = s->node_pages;
+                t->node[i].free_pages = s->free_pages[i];
+                for (unsigned j = 0; j < s->nr_nodes; j++)
+                        t->distance[i][j] = i == j ? 10 : 20;
+        }
+}
+
+size_t nf_sim_guests(const struct nf_sim *s, struct nf_guest_info *buf, size_t cap)
+{
+        size_t total = s->nr_vms + 1;
+
+        if (cap > 0) {
+                struct nf_guest_info *g = &buf[0];
+
+                memset(g, 0, sizeof(*g));
+                g->id = 0;
+                snprintf(g->name, sizeof(g->name), "%s", CVM_NAME);
+                snprintf(g->uuid, sizeof(g->uuid), "%s", CVM_UUID);
+                g->memory_pages = s->cvm_pages;
+                g->home = NF_NODE_BIT(s->cvm_node);
+                g->control = true;
+                g->migratable = false;
+                snprintf(g->why_not, sizeof(g->why_not), "control domain");
+        }
+        for (size_t i = 0; i < s->nr_vms && i + 1 < cap; i++) {
+                const struct sim_vm *vm = &s->vm[i];
+                struct nf_guest_info *g = &buf[i + 1];
+
+                memset(g, 0, sizeof(*g));
+                g->id = vm->id;
+                snprintf(g->name, sizeof(g->name), "%s", vm->name);
+                snprintf(g->uuid, sizeof(g->uuid), "%s", vm->uuid);
+                g->memory_pages = vm->memory_pages;
+                g->home = NF_NODE_BIT(vm->home);
+                g->migratable = vm->migratable;
+                if (!vm->migratable)
+                        snprintf(g->why_not, sizeof(g->why_not),
+                                 "PV guest: frames are visible to the guest kernel");
+        }
+        return total;
+}
+
+int nf_sim_guest_pages(const struct nf_sim *s, uint32_t id, uint64_t *pages, unsigned nr_nodes)
+{
+        const struct sim_vm *vm = NULL;
+
+        if (id != 0) {
+                vm = find_vm(s, id);
+                if (!vm)
+                        return -ESRCH;
+        }
+        if (nr_nodes < s->nr_nodes)
+                return -EINVAL;
+        for (unsigned n = 0; n < nr_nodes; n++) {
+                if (n >= s->nr_nodes)
+                        pages[n] = 0;
+                else if (vm)
+                        pages[n] = vm->pages[n];
+                else
+                        pages[n] = n == s->cvm_node ? s->cvm_pages : 0;
+        }
+        return 0;
+}
+
+int nf_sim_migrate(struct nf_sim *s, uint32_t id, nf_nodemask_t from, unsigned to, uint64_t max,
+                   uint64_t *moved)
+{
+        struct sim_vm *vm;
+        uint64_t done = 0;
+        bool remained = false;
+
+        *moved = 0;
+        if (id == 0)
+                return -EPERM;
+        vm = find_vm(s, id);
+        if (!vm)
+                return -ESRCH;
+        if (to >= s->nr_nodes)
+                return -EINVAL;
+        if (!vm->migratable)
+                return -EOPNOTSUPP;
+        for (unsigned n = 0; n < s->nr_nodes; n++) {
+                uint64_t room = s->free_pages[to];
+                uint64_t want = max - done;
+                uint64_t k;
+
+                if (n == to || !(from & NF_NODE_BIT(n)) || vm->pages[n] == 0)
+                        continue;
+                if (done == max)
+                        break;
+                k = vm->pages[n] < want ? vm->pages[n] : want;
+                if (k > room) {
+                        k = room;
+                        remained = true;
+                }
+                vm->pages[n] -= k;
+                vm->pages[to] += k;
+                s->free_pages[n] += k;
+                s->free_pages[to] -= k;
+                done += k;
+                if (remained)
+                        break;
+        }
+        *moved = done;
+        return remained ? -ENOMEM : 0;
+}
+
+int nf_sim_pool_get(const struct nf_sim *s, unsigned node, struct nf_pool_info *info)
+{
+        const struct sim_pool *p;
+
+        if (node >= s->nr_nodes)
+                return -EINVAL;
+        p = &s->pool[node];
+        memset(info, 0, sizeof(*info));
+        info->enabled = p->enabled;
+        info->target = p->target;
+        info->held = p->held;
+        info->handed = p->handed;
+        info->hits = p->hits;
+        info->misses = p->misses;
+        info->fallbacks = p->fallbacks;
+        return 0;
+}
+
+int nf_sim_pool_set(struct nf_sim *s, unsigned node, uint64_t target)
+{
+        struct sim_pool *p;
+
+        if (node >= s->nr_nodes || target > s->node_pages)
+                return -EINVAL;
+        p = &s->pool[node];
+        p->enabled = target > 0;
+        p->target = target;
+        p->handed = 0;
+        if (p->held > target) {
+                s->free_pages[node] += p->held - target;
+                p->held = target;
+        } else {
+                uint64_t want = target - p->held;
+                uint64_t k = want < s->free_pages[node] ? want : s->free_pages[node];
+
+                s->free_pages[node] -= k;
+                p->held += k;
+        }
+        return 0;
+}
+
+void nf_sim_stats(const struct nf_sim *s, struct nf_sim_stats *st)
+{
+        memset(st, 0, sizeof(*st));
+        st->now_ns = s->now_ns;
+        st->steps = s->steps;
+        st->flips = s->flips;
+        st->dropped = s->dropped;
+}
+
+int nf_sim_check(const struct nf_sim *s, char *err, size_t errlen)
+{
+        for (size_t i = 0; i < s->nr_vms; i++) {
+                const struct sim_vm *vm = &s->vm[i];
+                uint64_t sum = 0;
+
+                for (unsigned n = 0; n < s->nr_nodes; n++)
+                        sum += vm->pages[n];
+                if (sum != vm->memory_pages) {
+                        seterr(err, errlen, "vm '%s': %llu pages on nodes, memory_pages %llu",
+                               vm->name, (unsigned long long)sum,
+                               (unsigned long long)vm->memory_pages);
+                        return -EFAULT;
+                }
+                for (unsigned n = s->nr_nodes; n < NF_MAX_NODES; n++) {
+                        if (vm->pages[n]) {
+                                seterr(err, errlen, "vm '%s': pages on missing node %u", vm->name,
+                                       n);
+                                return -EFAULT;
+                        }
+                }
+        }
+        for (unsigned n = 0; n < s->nr_nodes; n++) {
+                const struct sim_pool *p = &s->pool[n];
+                uint64_t used = s->free_pages[n] + p->held;
+
+                /* Each part on its own first: a wrapped counter could fake the sum. */
+                if (s->free_pages[n] > s->node_pages || p->held > s->node_pages) {
+                        seterr(err, errlen, "node %u: %llu free and %llu pooled pages, size %llu",
+                               n, (unsigned long long)s->free_pages[n], (unsigned long long)p->held,
+                               (unsigned long long)s->node_pages);
+                        return -EFAULT;
+                }
+                for (size_t i = 0; i < s->nr_vms; i++) {
+                        if (s->vm[i].pages[n] > s->node_pages) {
+                                seterr(err, errlen, "node %u: vm '%s' has %llu pages, size %llu", n,
+                                       s->vm[i].name, (unsigned long long)s->vm[i].pages[n],
+                                       (unsigned long long)s->node_pages);
+                                return -EFAULT;
+                        }
+                }
+                if (n == s->cvm_node)
+                        used += s->cvm_pages;
+                for (size_t i = 0; i < s->nr_vms; i++)
+                        used += s->vm[i].pages[n];
+                if (used != s->node_pages) {
+                        seterr(err, errlen, "node %u: free+pool+guests = %llu pages, node has %llu",
+                               n, (unsigned long long)used, (unsigned long long)s->node_pages);
+                        return -EFAULT;
+                }
+                if (p->held > p->target || (!p->enabled && (p->held || p->target))) {
+                        seterr(err, errlen, "node %u: pool holds %llu pages, target %llu%s", n,
+                               (unsigned long long)p->held, (unsigned long long)p->target,
+                               p->enabled ? "" : " (disabled)");
+                        return -EFAULT;
+                }
+        }
+        return 0;
+}
