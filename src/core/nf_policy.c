@@ -1,0 +1,285 @@
+/* Migration policy per guest: periodic and threshold decisions, hysteresis, cooldown. */
+#include "nf_policy.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nf_units.h"
+
+static const char *const mode_names[] = {"off", "monitor", "periodic", "threshold"};
+static const char *const phase_names[] = {"idle", "active", "cooldown"};
+static const char *const trigger_names[] = {"none", "threshold", "periodic", "manual"};
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+        return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+void nf_policy_init(struct nf_policy_state *st)
+{
+        memset(st, 0, sizeof(*st));
+        st->phase = NF_PHASE_IDLE;
+        st->trigger = NF_TRIGGER_NONE;
+}
+
+void nf_policy_defaults(struct nf_policy_params *p)
+{
+        memset(p, 0, sizeof(*p));
+        p->mode = NF_MODE_THRESHOLD;
+        p->period_ns = 5 * 60 * NF_NS_PER_SEC;
+        p->threshold = 0.05;
+        p->target = 0.02;
+        p->cooldown_ns = 30 * NF_NS_PER_SEC;
+        p->rate_limit = 256ull << 20;
+        p->batch_pages = 4096;
+        p->dry_run = false;
+}
+
+static bool share_ok(double v)
+{
+        return v >= 0.0 && v <= 1.0; /* false for NaN too */
+}
+
+int nf_policy_validate(const struct nf_policy_params *p, char *err, size_t errlen)
+{
+        char a[32], b[32];
+
+        if (err && errlen)
+                err[0] = '\0';
+#define FAIL(...)                                                                                  \
+        do {                                                                                       \
+                if (err && errlen)                                                                 \
+                        snprintf(err, errlen, __VA_ARGS__);                                        \
+                return -EINVAL;                                                                    \
+        } while (0)
+        if ((unsigned)p->mode > NF_MODE_THRESHOLD)
+                FAIL("mode: unknown mode %d", (int)p->mode);
+        if (p->mode == NF_MODE_PERIODIC && p->period_ns == 0)
+                FAIL("period: must be above 0 in periodic mode");
+        if (!share_ok(p->threshold))
+                FAIL("threshold: %s is outside 0%%..100%%",
+                     nf_format_share(p->threshold, a, sizeof(a)));
+        if (!share_ok(p->target))
+                FAIL("target: %s is outside 0%%..100%%", nf_format_share(p->target, a, sizeof(a)));
+        /* Hysteresis needs the stop point at or below the trigger point; other modes
+         * never look at the threshold, so an inherited one does not get in the way. */
+        if (p->mode == NF_MODE_THRESHOLD && p->target > p->threshold)
+                FAIL("target: %s is above the threshold %s",
+                     nf_format_share(p->target, a, sizeof(a)),
+                     nf_format_share(p->threshold, b, sizeof(b)));
+        if (p->batch_pages == 0)
+                FAIL("batch: must be at least one page");
+#undef FAIL
+        return 0;
+}
+
+/* Advances the periodic schedule; true when an epoch boundary passed since the last
+ * call. Missed boundaries collapse into one and the schedule keeps its alignment. */
+static bool periodic_tick(uint64_t period, struct nf_policy_state *st, uint64_t now)
+{
+        uint64_t missed;
+
+        if (period == 0)
+                return false;
+        /* Unanchored, or the period shrank (reload): start a fresh schedule from now. */
+        if (st->next_period_ns == 0 || st->next_period_ns > sat_add(now, period)) {
+                st->next_period_ns = sat_add(now, period);
+                return false;
+        }
+        if (now < st->next_period_ns)
+                return false;
+        missed = (now - st->next_period_ns) / period;
+        st->next_period_ns =
+            sat_add(st->next_period_ns,
+                    (missed + 1 > UINT64_MAX / period) ? UINT64_MAX : (missed + 1) * period);
+        return true;
+}
+
+/* Pages still to move for the migration in flight: a manual one aims at no remote
+ * pages at all, the others at the target share. */
+static uint64_t goal_pages(const struct nf_policy_params *p, enum nf_trigger t,
+                           const struct nf_sample *s)
+{
+        if (t == NF_TRIGGER_MANUAL)
+                return s->remote_pages;
+        return nf_placement_excess(s, p->target);
+}
+
+static void start(const struct nf_policy_params *p, struct nf_policy_state *st, enum nf_trigger t,
+                  uint64_t pages, uint64_t now, const char *reason, struct nf_decision *d)
+{
+        d->action = NF_ACTION_START;
+        d->trigger = t;
+        d->pages = pages;
+        d->dry_run = p->dry_run;
+        d->reason = p->dry_run ? "dry run: would migrate" : reason;
+        st->trigger = t;
+        st->triggered[t]++;
+        /* Nothing will move in dry-run, so there is nothing to wait for. */
+        st->phase = p->dry_run ? NF_PHASE_COOLDOWN : NF_PHASE_ACTIVE;
+        st->since_ns = now;
+}
+
+static void stop(struct nf_policy_state *st, uint64_t now, const char *reason,
+                 struct nf_decision *d)
+{
+        d->action = NF_ACTION_STOP;
+        d->trigger = st->trigger;
+        d->pages = 0;
+        d->reason = reason;
+        st->phase = NF_PHASE_COOLDOWN;
+        st->since_ns = now;
+}
+
+void nf_policy_decide(const struct nf_policy_params *p, const struct nf_policy_state *prev,
+                      const struct nf_sample *s, uint64_t now_ns, struct nf_policy_state *next,
+                      struct nf_decision *d)
+{
+        struct nf_policy_state st = *prev; /* prev and next may alias */
+        bool epoch = false;
+        uint64_t excess;
+
+        memset(d, 0, sizeof(*d));
+        d->action = NF_ACTION_NONE;
+        d->trigger = NF_TRIGGER_NONE;
+        d->reason = "";
+
+        if (p->mode == NF_MODE_PERIODIC)
+                epoch = periodic_tick(p->period_ns, &st, now_ns);
+        else
+                st.next_period_ns = 0; /* re-anchor if periodic mode comes back */
+
+        if (st.phase == NF_PHASE_ACTIVE) {
+                if (p->mode == NF_MODE_OFF || p->mode == NF_MODE_MONITOR) {
+                        stop(&st, now_ns, "mode no longer migrates", d);
+                } else if (p->dry_run) {
+                        stop(&st, now_ns, "dry run: not moving", d);
+                } else if ((excess = goal_pages(p, st.trigger, s)) == 0) {
+                        stop(&st, now_ns, "target reached", d);
+                } else {
+                        d->action = NF_ACTION_CONTINUE;
+                        d->trigger = st.trigger;
+                        d->pages = excess;
+                        d->reason = "migrating toward target";
+                }
+                *next = st;
+                return;
+        }
+
+        if (st.phase == NF_PHASE_COOLDOWN && now_ns >= st.since_ns &&
+            now_ns - st.since_ns >= p->cooldown_ns) {
+                st.phase = NF_PHASE_IDLE;
+                st.since_ns = sat_add(st.since_ns, p->cooldown_ns);
+        }
+
+        switch (p->mode) {
+        case NF_MODE_OFF:
+                d->reason = "mode off";
+                break;
+        case NF_MODE_MONITOR:
+                d->reason = "monitor only";
+                break;
+        case NF_MODE_THRESHOLD:
+                if (st.phase == NF_PHASE_COOLDOWN) {
+                        d->reason = "cooling down";
+                } else if (s->remote_share > p->threshold &&
+                           (excess = nf_placement_excess(s, p->target)) > 0) {
+                        start(p, &st, NF_TRIGGER_THRESHOLD, excess, now_ns,
+                              "remote share above threshold", d);
+                } else {
+                        d->reason = "remote share at or below threshold";
+                }
+                break;
+        case NF_MODE_PERIODIC:
+                /* Periodic epochs ignore cooldown: the schedule is the rate control. */
+                if (!epoch)
+                        d->reason = "waiting for the next period";
+                else if ((excess = nf_placement_excess(s, p->target)) > 0)
+                        start(p, &st, NF_TRIGGER_PERIODIC, excess, now_ns, "period elapsed", d);
+                else
+                        d->reason = "period elapsed: at or below target";
+                break;
+        }
+        *next = st;
+}
+
+void nf_policy_finished(const struct nf_policy_state *prev, uint64_t now_ns,
+                        struct nf_policy_state *next)
+{
+        struct nf_policy_state st = *prev;
+
+        /* A STOP from decide already ended it; finishing twice changes nothing. */
+        if (st.phase == NF_PHASE_ACTIVE) {
+                st.phase = NF_PHASE_COOLDOWN;
+                st.since_ns = now_ns;
+        }
+        *next = st;
+}
+
+int nf_policy_manual(const struct nf_policy_params *p, const struct nf_policy_state *prev,
+                     const struct nf_sample *s, uint64_t now_ns, struct nf_policy_state *next,
+                     struct nf_decision *d)
+{
+        struct nf_policy_state st;
+
+        memset(d, 0, sizeof(*d));
+        d->action = NF_ACTION_NONE;
+        d->trigger = NF_TRIGGER_NONE;
+        if (p->mode == NF_MODE_OFF || p->mode == NF_MODE_MONITOR) {
+                d->reason = "mode does not migrate";
+                return -EPERM;
+        }
+        if (prev->phase == NF_PHASE_ACTIVE) {
+                d->reason = "a migration is already in progress";
+                return -EBUSY;
+        }
+        if (s->remote_pages == 0) {
+                d->reason = "no remote pages";
+                return -ENODATA;
+        }
+        st = *prev;
+        start(p, &st, NF_TRIGGER_MANUAL, s->remote_pages, now_ns, "operator request", d);
+        *next = st;
+        return 0;
+}
+
+const char *nf_mode_name(enum nf_mode m)
+{
+        return (unsigned)m < sizeof(mode_names) / sizeof(mode_names[0]) ? mode_names[m] : "unknown";
+}
+
+/* ASCII case-insensitive match, independent of the locale. */
+static bool name_eq(const char *a, const char *b)
+{
+        for (; *a && *b; a++, b++) {
+                char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a - 'A' + 'a') : *a;
+
+                if (x != *b)
+                        return false;
+        }
+        return *a == *b;
+}
+
+int nf_mode_parse(const char *s, enum nf_mode *out)
+{
+        for (unsigned i = 0; s && i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
+                if (name_eq(s, mode_names[i])) {
+                        *out = (enum nf_mode)i;
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+const char *nf_phase_name(enum nf_phase ph)
+{
+        return (unsigned)ph < sizeof(phase_names) / sizeof(phase_names[0]) ? phase_names[ph]
+                                                                           : "unknown";
+}
+
+const char *nf_trigger_name(enum nf_trigger t)
+{
+        return (unsigned)t < sizeof(trigger_names) / sizeof(trigger_names[0]) ? trigger_names[t]
+                                                                              : "unknown";
+}
