@@ -351,7 +351,7 @@ int nf_parse_duration(const char *s, uint64_t *ns, char *err, size_t errlen)
                 if (!lex_number(&p, c.e, &n)) {
                         if (*p == '-')
                                 return fail(&c, -EINVAL, "negative values are not allowed");
-                        return fail(&c, -EINVAL, "expected a number at '%.*s'",
+                        return fail(&c, -EINVAL, "unexpected '%.*s'",
                                     (int)(c.e - p > VALUE_SHOWN_MAX ? VALUE_SHOWN_MAX : c.e - p),
                                     p);
                 }
