@@ -1,0 +1,587 @@
+/* numaflipctl: queries and steers numaflipd over its control socket. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "nf_proto.h"
+#include "nf_units.h"
+
+#ifndef NF_VERSION
+#define NF_VERSION "0.0.0"
+#endif
+
+enum { EXIT_DAEMON_ERROR = 1, EXIT_USAGE = 2, EXIT_CONNECT = 3 };
+
+struct ctl {
+        const char *socket;
+        int json;
+        int fd;
+        long long next_id;
+        FILE *in; /* buffered reader over fd */
+};
+
+typedef int (*ctl_fn)(struct ctl *c, int argc, char **argv);
+
+struct ctl_cmd {
+        const char *name;
+        const char *args;
+        const char *help;
+        int nargs; /* exact positional arguments; -1: the handler checks */
+        ctl_fn fn;
+};
+
+static const struct ctl_cmd *find_cmd(const char *name);
+static void usage(FILE *f);
+
+static int connect_daemon(struct ctl *c)
+{
+        struct sockaddr_un sun = {.sun_family = AF_UNIX};
+        if (strlen(c->socket) >= sizeof(sun.sun_path)) {
+                fprintf(stderr, "numaflipctl: socket path too long: %s\n", c->socket);
+                return -ENAMETOOLONG;
+        }
+        snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", c->socket);
+        c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+                int e = errno;
+                fprintf(stderr, "numaflipctl: cannot connect to %s: %s%s\n", c->socket, strerror(e),
+                        e == ENOENT || e == ECONNREFUSED ? " (is numaflipd running?)" : "");
+                if (c->fd >= 0)
+                        close(c->fd);
+                c->fd = -1;
+                return -e;
+        }
+        c->in = fdopen(dup(c->fd), "r");
+        if (!c->in) {
+                fprintf(stderr, "numaflipctl: out of memory\n");
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+        while (len) {
+                ssize_t n = write(fd, buf, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                buf += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+/* Reads one reply line; malloc'd, NULL at end of stream. */
+static char *read_line(struct ctl *c, size_t *len)
+{
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t n = getline(&line, &cap, c->in);
+        if (n <= 0) {
+                free(line);
+                return NULL;
+        }
+        *len = (size_t)n;
+        return line;
+}
+
+/* Sends req (stolen) and waits for its reply: 0 with reply and result set, or an exit code. */
+static int call(struct ctl *c, json_t *req, json_t **reply, json_t **result)
+{
+        struct nf_proto_error e = {0};
+        size_t len;
+        json_object_set_new(req, "id", json_integer(++c->next_id));
+        char *line = nf_proto_dump_line(req, &len);
+        json_decref(req);
+        if (!line) {
+                fprintf(stderr, "numaflipctl: out of memory\n");
+                return EXIT_DAEMON_ERROR;
+        }
+        int rc = write_all(c->fd, line, len);
+        free(line);
+        if (rc < 0) {
+                fprintf(stderr, "numaflipctl: %s: %s\n", c->socket, strerror(-rc));
+                return EXIT_CONNECT;
+        }
+        char *r = read_line(c, &len);
+        if (!r) {
+                fprintf(stderr, "numaflipctl: %s: the daemon closed the connection\n", c->socket);
+                return EXIT_CONNECT;
+        }
+        rc = nf_reply_parse(r, len, reply, result, &e);
+        free(r);
+        if (rc == 0)
+                return 0;
+        fprintf(stderr, "numaflipctl: %s%s%s\n", rc == -EREMOTEIO ? e.code : "",
+                rc == -EREMOTEIO ? ": " : "", e.message);
+        json_decref(*reply);
+        *reply = NULL;
+        return EXIT_DAEMON_ERROR;
+}
+
+static void print_json(const json_t *v)
+{
+        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (s) {
+                puts(s);
+                free(s);
+        }
+}
+
+static long long jint(const json_t *o, const char *key)
+{
+        return (long long)json_integer_value(json_object_get(o, key));
+}
+
+static double jreal(const json_t *o, const char *key)
+{
+        return json_number_value(json_object_get(o, key));
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+        const char *s = json_string_value(json_object_get(o, key));
+        return s ? s : "-";
+}
+
+static const char *size_str(long long bytes, char *buf, size_t len)
+{
+        return nf_format_size(bytes < 0 ? 0 : (uint64_t)bytes, buf, len);
+}
+
+static const char *dur_str(long long ns, char *buf, size_t len)
+{
+        return nf_format_duration(ns < 0 ? 0 : (uint64_t)ns, buf, len);
+}
+
+static void print_status(const json_t *r)
+{
+        char a[32], b[32], c[32], e[32];
+        const json_t *d = json_object_get(r, "daemon");
+        printf("numaflipd %s, backend %s (%s)", jstr(d, "version"), jstr(d, "backend"),
+               jstr(d, "backend_detail"));
+        printf(", up %s, %lld polls every %s\n", dur_str(jint(d, "uptime_ns"), a, sizeof(a)),
+               jint(d, "polls"), dur_str(jint(d, "poll_ns"), b, sizeof(b)));
+        const json_t *missing = json_object_get(d, "missing_caps");
+        if (json_array_size(missing)) {
+                printf("backend cannot:");
+                size_t i;
+                const json_t *v;
+                json_array_foreach(missing, i, v) printf(" %s", json_string_value(v));
+                printf("\n");
+        }
+        if (json_is_string(json_object_get(d, "last_reload_error")))
+                printf("last reload rejected: %s\n", jstr(d, "last_reload_error"));
+        printf("\n%-5s %10s %10s\n", "NODE", "TOTAL", "FREE");
+        size_t i;
+        const json_t *n;
+        json_array_foreach(json_object_get(r, "nodes"), i, n)
+        {
+                printf("%-5lld %10s %10s\n", jint(n, "node"),
+                       size_str(jint(n, "total_bytes"), a, sizeof(a)),
+                       size_str(jint(n, "free_bytes"), b, sizeof(b)));
+        }
+        printf("\n%-4s %-16s %-5s %10s %10s %7s %7s %-9s %-12s %s\n", "ID", "NAME", "HOME",
+               "MEMORY", "REMOTE", "SHARE", "MAX", "MODE", "STATE", "NOTE");
+        const json_t *g;
+        json_array_foreach(json_object_get(r, "guests"), i, g)
+        {
+                char note[96] = "";
+                const json_t *mig = json_object_get(g, "migration");
+                if (mig)
+                        snprintf(
+                            note, sizeof(note), "%s of %s moved",
+                            size_str(jint(mig, "moved_pages") * 4096LL, a, sizeof(a)),
+                            size_str((jint(mig, "moved_pages") + jint(mig, "goal_pages")) * 4096LL,
+                                     b, sizeof(b)));
+                else if (json_is_string(json_object_get(g, "note")))
+                        snprintf(note, sizeof(note), "%s", jstr(g, "note"));
+                printf("%-4lld %-16s %-5s %10s %10s %7s %7s %-9s %-12s %s\n", jint(g, "id"),
+                       jstr(g, "name"), jstr(g, "home"),
+                       size_str(jint(g, "total_bytes"), a, sizeof(a)),
+                       size_str(jint(g, "remote_bytes"), b, sizeof(b)),
+                       nf_format_share(jreal(g, "remote_share"), c, sizeof(c)),
+                       nf_format_share(jreal(g, "max_remote_share"), e, sizeof(e)), jstr(g, "mode"),
+                       jstr(g, "state"), note);
+        }
+}
+
+static void print_vm(const json_t *r)
+{
+        char a[32], b[32], c[32], e[32];
+        size_t i;
+        const json_t *v;
+        printf("%s (id %lld%s%s)\n", jstr(r, "name"), jint(r, "id"),
+               *jstr(r, "uuid") ? ", uuid " : "", *jstr(r, "uuid") ? jstr(r, "uuid") : "");
+        printf("  home nodes    %s (backend says %s)\n", jstr(r, "home"), jstr(r, "backend_home"));
+        printf("  memory        %s, remote %s = %s (max seen %s)\n",
+               size_str(jint(r, "total_bytes"), a, sizeof(a)),
+               size_str(jint(r, "remote_bytes"), b, sizeof(b)),
+               nf_format_share(jreal(r, "remote_share"), c, sizeof(c)),
+               nf_format_share(jreal(r, "max_remote_share"), e, sizeof(e)));
+        printf("  per node     ");
+        json_array_foreach(json_object_get(r, "pages_per_node"), i, v)
+        {
+                printf(" %zu: %s", i,
+                       size_str((long long)json_integer_value(v) * 4096LL, a, sizeof(a)));
+        }
+        printf("\n  state         %s", jstr(r, "state"));
+        if (json_is_string(json_object_get(r, "note")))
+                printf(" (%s)", jstr(r, "note"));
+        printf("\n");
+        const json_t *m = json_object_get(r, "migration");
+        if (json_is_true(json_object_get(m, "active")))
+                printf("  migration     in progress (%s): %s moved, %s to go, %lld batches, to "
+                       "node %lld\n",
+                       jstr(m, "trigger"), size_str(jint(m, "moved_pages") * 4096LL, a, sizeof(a)),
+                       size_str(jint(m, "goal_pages") * 4096LL, b, sizeof(b)), jint(m, "batches"),
+                       jint(m, "target_node"));
+        printf("  policy\n");
+        const char *key;
+        json_object_foreach((json_t *)json_object_get(r, "policy"), key, v)
+        {
+                const json_t *val = json_object_get(v, "value");
+                char vb[64];
+                if (strcmp(key, "threshold") == 0 || strcmp(key, "target") == 0)
+                        nf_format_share(json_number_value(val), vb, sizeof(vb));
+                else if (strcmp(key, "period") == 0 || strcmp(key, "cooldown") == 0)
+                        dur_str((long long)json_integer_value(val), vb, sizeof(vb));
+                else if (strcmp(key, "rate_limit") == 0)
+                        nf_format_rate((uint64_t)json_integer_value(val), vb, sizeof(vb));
+                else if (strcmp(key, "batch") == 0)
+                        snprintf(vb, sizeof(vb), "%lld pages", (long long)json_integer_value(val));
+                else if (json_is_string(val))
+                        snprintf(vb, sizeof(vb), "%s", json_string_value(val));
+                else
+                        snprintf(vb, sizeof(vb), "%s", json_is_true(val) ? "yes" : "no");
+                printf("    %-11s %-14s %s\n", key, vb, jstr(v, "source"));
+        }
+        const json_t *n = json_object_get(r, "counters");
+        const json_t *by = json_object_get(n, "migrations");
+        printf("  counters      %lld pages tried, %lld moved (%s), %lld failed, %lld batches\n",
+               jint(n, "pages_tried"), jint(n, "pages_moved"),
+               size_str(jint(n, "bytes_moved"), a, sizeof(a)), jint(n, "pages_failed"),
+               jint(n, "batches"));
+        printf("  migrations    %lld threshold, %lld periodic, %lld manual; %lld completed, %lld "
+               "abandoned, %lld dry runs\n",
+               jint(by, "threshold"), jint(by, "periodic"), jint(by, "manual"),
+               jint(n, "completed"), jint(n, "abandoned"), jint(n, "dry_runs"));
+        if (json_is_string(json_object_get(r, "last_error")))
+                printf("  last error    %s\n", jstr(r, "last_error"));
+}
+
+static void print_pools(const json_t *r)
+{
+        size_t i;
+        const json_t *n;
+        printf("pool mode %s%s\n", jstr(r, "mode"),
+               json_is_true(json_object_get(r, "supported")) ? "" : " (backend has no pools)");
+        printf("%-5s %-8s %10s %10s %10s %10s %10s %10s\n", "NODE", "ENABLED", "TARGET", "HELD",
+               "PEAK", "HITS", "MISSES", "FALLBACKS");
+        json_array_foreach(json_object_get(r, "nodes"), i, n)
+        {
+                printf("%-5lld %-8s %10lld %10lld %10lld %10lld %10lld %10lld\n", jint(n, "node"),
+                       json_is_true(json_object_get(n, "enabled")) ? "yes" : "no",
+                       jint(n, "target_pages"), jint(n, "held_pages"), jint(n, "handed_pages"),
+                       jint(n, "hits"), jint(n, "misses"), jint(n, "fallbacks"));
+        }
+}
+
+/* Runs cmd with an optional "name" argument and prints the result with show. */
+static int simple(struct ctl *c, const char *cmd, const char *key, const char *arg,
+                  void (*show)(const json_t *))
+{
+        json_t *req = json_pack("{s:s}", "cmd", cmd), *reply = NULL, *result = NULL;
+        if (key)
+                json_object_set_new(req, key, json_string(arg));
+        int rc = call(c, req, &reply, &result);
+        if (rc)
+                return rc;
+        if (c->json || !show)
+                print_json(result);
+        else
+                show(result);
+        json_decref(reply);
+        return 0;
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+        (void)sig;
+        interrupted = 1;
+}
+
+static int cmd_status(struct ctl *c, int argc, char **argv)
+{
+        double every = 0;
+        if (argc == 3 && (strcmp(argv[1], "-w") == 0 || strcmp(argv[1], "--watch") == 0)) {
+                char *end;
+                every = strtod(argv[2], &end);
+                if (*end || !(every >= 0.1) || every > 3600) {
+                        fprintf(stderr,
+                                "numaflipctl: status --watch takes seconds between "
+                                "0.1 and 3600, not '%s'\n",
+                                argv[2]);
+                        return EXIT_USAGE;
+                }
+        } else if (argc != 1) {
+                fprintf(stderr, "numaflipctl: usage: status [--watch SECONDS]\n");
+                return EXIT_USAGE;
+        }
+        if (!every)
+                return simple(c, "status", NULL, NULL, print_status);
+        signal(SIGINT, on_sigint);
+        while (!interrupted) {
+                if (!c->json)
+                        printf("\033[H\033[2J");
+                int rc = simple(c, "status", NULL, NULL, print_status);
+                if (rc)
+                        return rc;
+                if (!c->json)
+                        printf("\n(every %gs; Ctrl-C to stop)\n", every);
+                fflush(stdout);
+                usleep((useconds_t)(every * 1e6));
+        }
+        return 0;
+}
+
+static int cmd_vm(struct ctl *c, int argc, char **argv)
+{
+        (void)argc;
+        return simple(c, "vm", "name", argv[1], print_vm);
+}
+
+static int cmd_pool(struct ctl *c, int argc, char **argv)
+{
+        (void)argc;
+        (void)argv;
+        return simple(c, "pool", NULL, NULL, print_pools);
+}
+
+static void print_migrate(const json_t *r)
+{
+        char a[32];
+        printf("%s: %s %s to node %lld\n", jstr(r, "name"),
+               json_is_true(json_object_get(r, "dry_run")) ? "would migrate" : "migrating",
+               size_str(jint(r, "goal_pages") * 4096LL, a, sizeof(a)), jint(r, "target_node"));
+}
+
+static int cmd_migrate(struct ctl *c, int argc, char **argv)
+{
+        (void)argc;
+        return simple(c, "migrate", "name", argv[1], print_migrate);
+}
+
+static void print_paused(const json_t *r)
+{
+        printf("%s: %s\n", jstr(r, "name"), jstr(r, "state"));
+}
+
+static int cmd_pause(struct ctl *c, int argc, char **argv)
+{
+        (void)argc;
+        return simple(c, "pause", "name", argv[1], print_paused);
+}
+
+static int cmd_resume(struct ctl *c, int argc, char **argv)
+{
+        (void)argc;
+        return simple(c, "resume", "name", argv[1], print_paused);
+}
+
+static void print_reload(const json_t *r)
+{
+        printf("reloaded %s\n", jstr(r, "config"));
+}
+
+static int cmd_reload(struct ctl *c, int argc, char **argv)
+{
+        (void)argc;
+        (void)argv;
+        return simple(c, "reload", NULL, NULL, print_reload);
+}
+
+static void print_version(const json_t *r)
+{
+        printf("numaflipctl %s\nnumaflipd %s (protocol %lld, backend %s)\n", NF_VERSION,
+               jstr(r, "version"), jint(r, "protocol"), jstr(r, "backend"));
+}
+
+static int cmd_version(struct ctl *c, int argc, char **argv)
+{
+        (void)argc;
+        (void)argv;
+        return simple(c, "version", NULL, NULL, print_version);
+}
+
+static void print_advance(const json_t *r)
+{
+        char a[32];
+        printf("virtual time now %s\n", dur_str(jint(r, "now_ns"), a, sizeof(a)));
+}
+
+static int cmd_advance(struct ctl *c, int argc, char **argv)
+{
+        (void)argc;
+        uint64_t ns;
+        char err[200];
+        if (nf_parse_duration(argv[1], &ns, err, sizeof(err)) < 0) {
+                fprintf(stderr, "numaflipctl: %s\n", err);
+                return EXIT_USAGE;
+        }
+        return simple(c, "advance", "by", argv[1], print_advance);
+}
+
+/* Sends stdin's lines verbatim and prints each reply: for debugging and tests. */
+static int cmd_raw(struct ctl *c, int argc, char **argv)
+{
+        (void)argc;
+        (void)argv;
+        char *line = NULL;
+        size_t cap = 0, len;
+        ssize_t n;
+        int status = 0;
+        while ((n = getline(&line, &cap, stdin)) > 0) {
+                int complete = line[n - 1] == '\n';
+                if (write_all(c->fd, line, (size_t)n) < 0) {
+                        fprintf(stderr, "numaflipctl: the daemon closed the connection\n");
+                        status = EXIT_CONNECT;
+                        break;
+                }
+                if (!complete)
+                        break; /* a half-sent request: hang up on it */
+                char *r = read_line(c, &len);
+                if (!r) {
+                        fprintf(stderr, "numaflipctl: the daemon closed the connection\n");
+                        status = EXIT_CONNECT;
+                        break;
+                }
+                fputs(r, stdout);
+                free(r);
+        }
+        free(line);
+        if (status == EXIT_CONNECT) {
+                /* The daemon may have said why before it hung up. */
+                char *r = read_line(c, &len);
+                if (r) {
+                        fputs(r, stdout);
+                        free(r);
+                }
+        }
+        return status;
+}
+
+static int cmd_help(struct ctl *c, int argc, char **argv)
+{
+        (void)c;
+        (void)argc;
+        (void)argv;
+        usage(stdout);
+        return 0;
+}
+
+static const struct ctl_cmd commands[] = {
+    {"status", "[--watch SECONDS]", "daemon, nodes and guests; --watch refreshes", -1, cmd_status},
+    {"vm", "NAME", "one guest in detail: placement, policy and its sources, counters", 1, cmd_vm},
+    {"pool", "", "flip pools per node: size, use, hits, misses", 0, cmd_pool},
+    {"migrate", "NAME", "migrate NAME's remote memory home now", 1, cmd_migrate},
+    {"pause", "NAME", "stop migrating NAME (a migration in flight waits)", 1, cmd_pause},
+    {"resume", "NAME", "let NAME be migrated again", 1, cmd_resume},
+    {"reload", "", "re-read the configuration; a bad one is rejected, the old one stays", 0,
+     cmd_reload},
+    {"version", "", "versions of numaflipctl and numaflipd", 0, cmd_version},
+    {"advance", "DURATION", "move the sim's virtual clock forward (clock = virtual)", 1,
+     cmd_advance},
+    {"raw", "", "send request lines from stdin as they are, print the replies", 0, cmd_raw},
+    {"help", "", "this help", 0, cmd_help},
+};
+
+static const struct ctl_cmd *find_cmd(const char *name)
+{
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (strcmp(commands[i].name, name) == 0)
+                        return &commands[i];
+        return NULL;
+}
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "usage: numaflipctl [-s SOCKET] [--json] COMMAND [ARGS]\n\n"
+                "options:\n"
+                "  -s, --socket SOCKET  control socket (default $NUMAFLIP_SOCKET or %s)\n"
+                "  -j, --json           print the daemon's JSON result\n"
+                "  -h, --help           this help\n\ncommands:\n",
+                NF_DEFAULT_SOCKET);
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+                char left[64];
+                snprintf(left, sizeof(left), "%s %s", commands[i].name, commands[i].args);
+                fprintf(f, "  %-28s %s\n", left, commands[i].help);
+        }
+}
+
+int main(int argc, char **argv)
+{
+        struct ctl c = {.fd = -1};
+        static const struct option opts[] = {{"socket", required_argument, NULL, 's'},
+                                             {"json", no_argument, NULL, 'j'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+        int opt;
+        c.socket = getenv("NUMAFLIP_SOCKET");
+        if (!c.socket || !*c.socket)
+                c.socket = NF_DEFAULT_SOCKET;
+        /* "+": options end at the command, whose own arguments may look like options. */
+        while ((opt = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
+                switch (opt) {
+                case 's':
+                        c.socket = optarg;
+                        break;
+                case 'j':
+                        c.json = 1;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return 0;
+                default:
+                        usage(stderr);
+                        return EXIT_USAGE;
+                }
+        }
+        if (optind >= argc) {
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+        const struct ctl_cmd *cmd = find_cmd(argv[optind]);
+        if (!cmd) {
+                fprintf(stderr, "numaflipctl: unknown command '%s' (see numaflipctl --help)\n",
+                        argv[optind]);
+                return EXIT_USAGE;
+        }
+        int nargs = argc - optind - 1;
+        if (cmd->nargs >= 0 && nargs != cmd->nargs) {
+                fprintf(stderr, "numaflipctl: usage: %s %s\n", cmd->name, cmd->args);
+                return EXIT_USAGE;
+        }
+        if (cmd->fn == cmd_help)
+                return cmd_help(&c, 0, NULL);
+        if (connect_daemon(&c) < 0)
+                return EXIT_CONNECT;
+        int rc = cmd->fn(&c, argc - optind, argv + optind);
+        fclose(c.in);
+        close(c.fd);
+        return rc;
+}

@@ -1,0 +1,108 @@
+/* numaflipd configuration: INI file (inih) into a validated, immutable struct. */
+#ifndef NF_CONFIG_H
+#define NF_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "numaflip/backend.h"
+#include "nf_log.h"
+#include "nf_policy.h"
+#include "nf_poolsize.h"
+#include "nf_sim.h"
+
+#define NF_DEFAULT_CONFIG "/etc/numaflip/numaflipd.conf"
+
+enum nf_policy_field {
+        NF_PF_MODE,
+        NF_PF_PERIOD,
+        NF_PF_THRESHOLD,
+        NF_PF_TARGET,
+        NF_PF_COOLDOWN,
+        NF_PF_RATE_LIMIT,
+        NF_PF_BATCH,
+        NF_PF_DRY_RUN,
+        NF_PF_COUNT,
+};
+
+/* Policy values set in one section, and the line each came from. */
+struct nf_policy_layer {
+        unsigned set; /* bit per enum nf_policy_field */
+        unsigned line[NF_PF_COUNT];
+        struct nf_policy_params v;
+};
+
+struct nf_vm_config {
+        char name[NF_NAME_MAX];
+        unsigned line; /* of the section header */
+        struct nf_policy_layer policy;
+        nf_nodemask_t home; /* 0: from the backend */
+};
+
+/* Where a resolved policy value came from. */
+enum nf_source_kind {
+        NF_SOURCE_BUILTIN,
+        NF_SOURCE_DEFAULTS,
+        NF_SOURCE_VM,
+};
+
+struct nf_policy_sources {
+        enum nf_source_kind kind[NF_PF_COUNT];
+        unsigned line[NF_PF_COUNT];
+};
+
+struct nf_config {
+        char path[PATH_MAX];
+        /* [daemon] */
+        char backend[16];
+        char socket_path[108];
+        char socket_group[64]; /* empty: the daemon's own group */
+        mode_t socket_mode;
+        uint64_t poll_ns;
+        enum nf_log_level log_level;
+        uint64_t global_rate_limit; /* bytes/s over all guests, 0 = unlimited */
+        /* [defaults] */
+        struct nf_policy_layer defaults;
+        /* [pool] */
+        struct nf_pool_params pool;
+        nf_nodemask_t pool_nodes; /* 0: the home nodes of managed guests */
+        /* [sim], [sim.vm NAME] */
+        struct nf_sim_config sim;
+        /* [vm NAME] */
+        size_t nr_vms;
+        struct nf_vm_config *vms;
+};
+
+/* Built-in defaults, as if from an empty file. NULL on out of memory. */
+struct nf_config *nf_config_new(void);
+void nf_config_free(struct nf_config *c);
+
+/*
+ * Reads and validates path. On failure returns -errno, *out untouched, and err holds
+ * one line naming the file, line and key: "numaflipd.conf:12: [vm web1] threshold:
+ * invalid share '5x%'". Only a fully valid config is returned.
+ */
+int nf_config_load(const char *path, struct nf_config **out, char *err, size_t errlen);
+
+/* The same from a string (tests, fuzzing); name stands in for the file name. */
+int nf_config_load_string(const char *text, const char *name, struct nf_config **out, char *err,
+                          size_t errlen);
+
+/* The [vm NAME] section for a guest, or NULL. */
+const struct nf_vm_config *nf_config_vm(const struct nf_config *c, const char *name);
+
+/* The policy in force for a guest: built-in, then [defaults], then its [vm] section. */
+void nf_config_policy(const struct nf_config *c, const char *name, struct nf_policy_params *out,
+                      struct nf_policy_sources *src);
+
+const char *nf_policy_field_name(enum nf_policy_field f);
+
+/* "built-in", "[defaults] line 7", "[vm web1] line 20" into buf. */
+char *nf_config_source_format(const struct nf_config *c, const char *vm,
+                              const struct nf_policy_sources *src, enum nf_policy_field f,
+                              char *buf, size_t len);
+
+#endif

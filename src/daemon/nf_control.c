@@ -1,0 +1,517 @@
+/* The control socket: accepts clients, reads JSON requests, dispatches commands. */
+#include "nf_control.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include "nf_log.h"
+#include "nf_notify.h"
+#include "nf_proto.h"
+#include "nf_report.h"
+#include "nf_units.h"
+
+struct nf_client {
+        struct nf_control *ctl;
+        struct bufferevent *bev;
+        bool may_mutate;
+        bool closing; /* flush the last reply, then drop */
+        pid_t pid;
+        uid_t uid;
+        struct nf_client *next;
+};
+
+struct nf_control {
+        struct nf_daemon *d;
+        struct evconnlistener *listener;
+        struct event *backoff;
+        char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+        gid_t group;
+        bool group_set;
+        struct nf_client *clients;
+        unsigned nr_clients;
+};
+
+/* A command's handler: fills result or e; returns 0 or -1. */
+typedef int (*cmd_fn)(struct nf_daemon *d, const struct nf_request *req, json_t **result,
+                      struct nf_proto_error *e);
+
+struct cmd {
+        const char *name;
+        bool mutating;
+        cmd_fn fn;
+};
+
+static void err_set(struct nf_proto_error *e, const char *code, const char *msg)
+{
+        e->code = code;
+        snprintf(e->message, sizeof(e->message), "%s", msg);
+}
+
+static struct nf_guest *req_guest(struct nf_daemon *d, const struct nf_request *req,
+                                  struct nf_proto_error *e)
+{
+        const char *name;
+        if (nf_request_string(req, "name", 1, &name, e) < 0)
+                return NULL;
+        struct nf_guest *g = nf_daemon_guest(d, name);
+        if (!g) {
+                e->code = NF_E_NOT_FOUND;
+                snprintf(e->message, sizeof(e->message), "no guest named '%.64s'", name);
+        }
+        return g;
+}
+
+static int cmd_version(struct nf_daemon *d, const struct nf_request *req, json_t **result,
+                       struct nf_proto_error *e)
+{
+        (void)req;
+        (void)e;
+        *result = nf_report_version(d);
+        return 0;
+}
+
+static int cmd_status(struct nf_daemon *d, const struct nf_request *req, json_t **result,
+                      struct nf_proto_error *e)
+{
+        (void)req;
+        (void)e;
+        *result = nf_report_status(d);
+        return 0;
+}
+
+static int cmd_vm(struct nf_daemon *d, const struct nf_request *req, json_t **result,
+                  struct nf_proto_error *e)
+{
+        struct nf_guest *g = req_guest(d, req, e);
+        if (!g)
+                return -1;
+        *result = nf_report_vm(d, g);
+        return 0;
+}
+
+static int cmd_pool(struct nf_daemon *d, const struct nf_request *req, json_t **result,
+                    struct nf_proto_error *e)
+{
+        (void)req;
+        (void)e;
+        *result = nf_report_pools(d);
+        return 0;
+}
+
+static int cmd_migrate(struct nf_daemon *d, const struct nf_request *req, json_t **result,
+                       struct nf_proto_error *e)
+{
+        struct nf_guest *g = req_guest(d, req, e);
+        if (!g)
+                return -1;
+        char why[256];
+        int rc = nf_daemon_migrate_now(d, g, why, sizeof(why));
+        if (rc < 0) {
+                err_set(e,
+                        rc == -EBUSY        ? NF_E_BUSY
+                        : rc == -EOPNOTSUPP ? NF_E_UNSUPPORTED
+                        : rc == -EPERM      ? NF_E_UNSUPPORTED
+                        : rc == -ENODATA    ? NF_E_ARG
+                                            : NF_E_BACKEND,
+                        why);
+                return -1;
+        }
+        *result = json_pack("{s:s,s:I,s:i,s:b}", "name", g->info.name, "goal_pages",
+                            (json_int_t)g->last.pages, "target_node", g->plan.target_node,
+                            "dry_run", g->last.dry_run);
+        return 0;
+}
+
+static int cmd_pause_resume(struct nf_daemon *d, const struct nf_request *req, json_t **result,
+                            struct nf_proto_error *e, bool pause)
+{
+        struct nf_guest *g = req_guest(d, req, e);
+        if (!g)
+                return -1;
+        nf_daemon_pause(d, g, pause);
+        *result = json_pack("{s:s,s:b,s:s}", "name", g->info.name, "paused", g->paused, "state",
+                            nf_guest_state(d, g));
+        return 0;
+}
+
+static int cmd_pause(struct nf_daemon *d, const struct nf_request *req, json_t **result,
+                     struct nf_proto_error *e)
+{
+        return cmd_pause_resume(d, req, result, e, true);
+}
+
+static int cmd_resume(struct nf_daemon *d, const struct nf_request *req, json_t **result,
+                      struct nf_proto_error *e)
+{
+        return cmd_pause_resume(d, req, result, e, false);
+}
+
+static int cmd_reload(struct nf_daemon *d, const struct nf_request *req, json_t **result,
+                      struct nf_proto_error *e)
+{
+        (void)req;
+        char err[512];
+        nf_notify_reloading();
+        int rc = nf_daemon_reload(d, err, sizeof(err));
+        nf_notify_ready(rc == 0 ? "configuration reloaded" : "reload rejected");
+        if (rc < 0) {
+                err_set(e, NF_E_CONFIG, err);
+                return -1;
+        }
+        *result =
+            json_pack("{s:s,s:I}", "config", d->config_path, "reloads", (json_int_t)d->reloads);
+        return 0;
+}
+
+static int cmd_advance(struct nf_daemon *d, const struct nf_request *req, json_t **result,
+                       struct nf_proto_error *e)
+{
+        const char *by;
+        uint64_t ns;
+        char err[200];
+        if (nf_request_string(req, "by", 1, &by, e) < 0)
+                return -1;
+        if (nf_parse_duration(by, &ns, err, sizeof(err)) < 0) {
+                err_set(e, NF_E_ARG, err);
+                return -1;
+        }
+        if (nf_sched_mode(d->sched) != NF_SCHED_VIRTUAL) {
+                err_set(e, NF_E_UNSUPPORTED,
+                        "advance needs the sim backend with clock = virtual; this daemon runs "
+                        "in real time");
+                return -1;
+        }
+        int rc = nf_sched_advance(d->sched, ns);
+        if (rc < 0) {
+                err_set(e, NF_E_INTERNAL, "timers kept firing at one instant; advance stopped");
+                return -1;
+        }
+        *result = json_pack("{s:I}", "now_ns", (json_int_t)nf_daemon_now(d));
+        return 0;
+}
+
+/* One table drives dispatch; numaflipctl has its own for usage. */
+static const struct cmd commands[] = {
+    {"version", false, cmd_version}, {"status", false, cmd_status},  {"vm", false, cmd_vm},
+    {"pool", false, cmd_pool},       {"migrate", true, cmd_migrate}, {"pause", true, cmd_pause},
+    {"resume", true, cmd_resume},    {"reload", true, cmd_reload},   {"advance", true, cmd_advance},
+};
+
+char *nf_control_handle_line(struct nf_daemon *d, const char *line, size_t len, bool may_mutate,
+                             size_t *outlen)
+{
+        struct nf_request req;
+        struct nf_proto_error e = {0};
+        json_t *id = NULL, *reply = NULL, *result = NULL;
+
+        if (nf_request_parse(line, len, &req, &e, &id) < 0) {
+                reply = nf_reply_error(id, e.code, e.message);
+                json_decref(id);
+        } else {
+                const struct cmd *c = NULL;
+                for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                        if (strcmp(commands[i].name, req.cmd) == 0)
+                                c = &commands[i];
+                if (!c) {
+                        e.code = NF_E_UNKNOWN_CMD;
+                        snprintf(e.message, sizeof(e.message), "unknown command '%.64s'", req.cmd);
+                } else if (c->mutating && !may_mutate) {
+                        e.code = NF_E_PERM;
+                        snprintf(e.message, sizeof(e.message),
+                                 "'%s' changes the daemon: root or the socket's group only",
+                                 c->name);
+                } else if (c->fn(d, &req, &result, &e) == 0) {
+                        reply = nf_reply_ok(req.id, result);
+                }
+                if (!reply)
+                        reply = nf_reply_error(req.id, e.code ? e.code : NF_E_INTERNAL, e.message);
+                nf_request_free(&req);
+        }
+        char *out = reply ? nf_proto_dump_line(reply, outlen) : NULL;
+        json_decref(reply);
+        return out;
+}
+
+bool nf_control_may_mutate(uid_t uid, gid_t gid, uid_t self, gid_t group, bool group_set,
+                           const gid_t *groups, int ngroups)
+{
+        if (uid == 0 || uid == self)
+                return true;
+        if (!group_set)
+                return false;
+        if (gid == group)
+                return true;
+        for (int i = 0; i < ngroups; i++)
+                if (groups[i] == group)
+                        return true;
+        return false;
+}
+
+static void client_free(struct nf_client *cl)
+{
+        struct nf_control *c = cl->ctl;
+        struct nf_client **pp = &c->clients;
+        while (*pp && *pp != cl)
+                pp = &(*pp)->next;
+        if (*pp)
+                *pp = cl->next;
+        c->nr_clients--;
+        bufferevent_free(cl->bev);
+        free(cl);
+}
+
+static void client_send(struct nf_client *cl, const char *line, size_t len)
+{
+        struct evbuffer *out = bufferevent_get_output(cl->bev);
+        if (evbuffer_get_length(out) + len > NF_CONTROL_MAX_OUTPUT) {
+                nf_warn("control: client pid %d does not read its replies; dropping it",
+                        (int)cl->pid);
+                client_free(cl);
+                return;
+        }
+        evbuffer_add(out, line, len);
+}
+
+/* Sends an error and drops the client once it is flushed. */
+static void client_reject(struct nf_client *cl, const char *code, const char *msg)
+{
+        json_t *r = nf_reply_error(NULL, code, msg);
+        size_t len;
+        char *line = nf_proto_dump_line(r, &len);
+        json_decref(r);
+        cl->closing = true;
+        bufferevent_disable(cl->bev, EV_READ);
+        if (line) {
+                evbuffer_add(bufferevent_get_output(cl->bev), line, len);
+                free(line);
+        }
+}
+
+static void client_read(struct bufferevent *bev, void *arg)
+{
+        struct nf_client *cl = arg;
+        struct nf_control *c = cl->ctl;
+        struct evbuffer *in = bufferevent_get_input(bev);
+        for (;;) {
+                size_t len;
+                char *line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
+                if (!line) {
+                        if (evbuffer_get_length(in) >= NF_PROTO_MAX_LINE) {
+                                nf_warn("control: client pid %d sent a line over %d bytes; "
+                                        "dropping it",
+                                        (int)cl->pid, NF_PROTO_MAX_LINE);
+                                char msg[96];
+                                snprintf(msg, sizeof(msg), "request longer than %d bytes",
+                                         NF_PROTO_MAX_LINE);
+                                client_reject(cl, NF_E_TOO_LONG, msg);
+                        }
+                        return;
+                }
+                if (len && line[len - 1] == '\r')
+                        line[--len] = '\0';
+                size_t outlen = 0;
+                char *out =
+                    len ? nf_control_handle_line(c->d, line, len, cl->may_mutate, &outlen) : NULL;
+                free(line);
+                if (out) {
+                        unsigned before = c->nr_clients;
+                        client_send(cl, out, outlen);
+                        free(out);
+                        if (c->nr_clients != before)
+                                return; /* dropped */
+                }
+        }
+}
+
+static void client_write(struct bufferevent *bev, void *arg)
+{
+        struct nf_client *cl = arg;
+        if (cl->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+                client_free(cl);
+}
+
+static void client_event(struct bufferevent *bev, short what, void *arg)
+{
+        (void)bev;
+        struct nf_client *cl = arg;
+        if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
+            evbuffer_get_length(bufferevent_get_output(cl->bev)) > 0) {
+                /* Half-closed after its last request: deliver the replies first. */
+                cl->closing = true;
+                bufferevent_disable(cl->bev, EV_READ);
+                return;
+        }
+        if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+                client_free(cl); /* a half-sent request dies with its client */
+}
+
+static void backoff_done(evutil_socket_t fd, short what, void *arg)
+{
+        (void)fd;
+        (void)what;
+        struct nf_control *c = arg;
+        evconnlistener_enable(c->listener);
+}
+
+static void accept_error(struct evconnlistener *l, void *arg)
+{
+        (void)l;
+        struct nf_control *c = arg;
+        int e = EVUTIL_SOCKET_ERROR();
+        nf_warn("control: accept failed: %s", strerror(e));
+        if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+                /* Out of descriptors: stop accepting for a second instead of spinning. */
+                struct timeval tv = {1, 0};
+                evconnlistener_disable(c->listener);
+                evtimer_add(c->backoff, &tv);
+        }
+}
+
+static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+                      void *arg)
+{
+        (void)l;
+        (void)sa;
+        (void)salen;
+        struct nf_control *c = arg;
+        struct ucred cred;
+        socklen_t clen = sizeof(cred);
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
+                nf_warn("control: cannot read peer credentials: %s", strerror(errno));
+                close(fd);
+                return;
+        }
+        struct nf_client *cl = calloc(1, sizeof(*cl));
+        struct bufferevent *bev =
+            cl ? bufferevent_socket_new(c->d->base, fd, BEV_OPT_CLOSE_ON_FREE) : NULL;
+        if (!bev) {
+                free(cl);
+                close(fd);
+                return;
+        }
+        cl->ctl = c;
+        cl->bev = bev;
+        cl->pid = cred.pid;
+        cl->uid = cred.uid;
+        gid_t groups[64];
+        int ngroups = 0;
+        struct passwd pw, *pwp = NULL;
+        char pwbuf[1024];
+        if (c->group_set && getpwuid_r(cred.uid, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 && pwp) {
+                ngroups = 64;
+                if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &ngroups) < 0)
+                        ngroups = 64; /* truncated list: still check what we have */
+        }
+        cl->may_mutate = nf_control_may_mutate(cred.uid, cred.gid, geteuid(), c->group,
+                                               c->group_set, groups, ngroups);
+        cl->next = c->clients;
+        c->clients = cl;
+        c->nr_clients++;
+        bufferevent_setcb(bev, client_read, client_write, client_event, cl);
+        bufferevent_setwatermark(bev, EV_READ, 0, NF_PROTO_MAX_LINE + 1);
+        if (c->nr_clients > NF_CONTROL_MAX_CLIENTS) {
+                client_reject(cl, NF_E_BUSY, "too many clients");
+                return;
+        }
+        bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+int nf_control_open(struct nf_daemon *d, const char *path, mode_t mode, const char *group,
+                    struct nf_control **out, char *err, size_t errlen)
+{
+        struct sockaddr_un sun = {.sun_family = AF_UNIX};
+        if (strlen(path) >= sizeof(sun.sun_path)) {
+                snprintf(err, errlen, "socket path too long: %s", path);
+                return -ENAMETOOLONG;
+        }
+        snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+        struct nf_control *c = calloc(1, sizeof(*c));
+        if (!c) {
+                snprintf(err, errlen, "out of memory");
+                return -ENOMEM;
+        }
+        c->d = d;
+        snprintf(c->path, sizeof(c->path), "%s", path);
+        if (group && *group) {
+                struct group gr, *grp = NULL;
+                char buf[4096];
+                if (getgrnam_r(group, &gr, buf, sizeof(buf), &grp) != 0 || !grp) {
+                        snprintf(err, errlen, "socket group '%s' does not exist", group);
+                        free(c);
+                        return -ENOENT;
+                }
+                c->group = grp->gr_gid;
+                c->group_set = true;
+        }
+        /* A socket that answers belongs to a running daemon: do not steal it. */
+        int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (probe >= 0) {
+                if (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+                        close(probe);
+                        snprintf(err, errlen, "%s: another numaflipd is listening there", path);
+                        free(c);
+                        return -EADDRINUSE;
+                }
+                close(probe);
+        }
+        unlink(path);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+                int e = errno;
+                snprintf(err, errlen, "socket: %s", strerror(e));
+                free(c);
+                return -e;
+        }
+        /* umask closes the window between bind and chmod. */
+        mode_t old = umask(0177);
+        int rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+        umask(old);
+        if (rc < 0 || chmod(path, mode) < 0 ||
+            (c->group_set && chown(path, (uid_t)-1, c->group) < 0)) {
+                int e = errno;
+                snprintf(err, errlen, "%s: %s", path, strerror(e));
+                close(fd);
+                unlink(path);
+                free(c);
+                return -e;
+        }
+        c->listener = evconnlistener_new(d->base, accept_cb, c, LEV_OPT_CLOSE_ON_FREE, 16, fd);
+        c->backoff = evtimer_new(d->base, backoff_done, c);
+        if (!c->listener || !c->backoff) {
+                snprintf(err, errlen, "%s: cannot listen", path);
+                if (!c->listener)
+                        close(fd);
+                nf_control_close(c);
+                return -ENOMEM;
+        }
+        evconnlistener_set_error_cb(c->listener, accept_error);
+        *out = c;
+        return 0;
+}
+
+void nf_control_close(struct nf_control *c)
+{
+        if (!c)
+                return;
+        while (c->clients)
+                client_free(c->clients);
+        if (c->listener) {
+                evconnlistener_free(c->listener);
+                unlink(c->path);
+        }
+        if (c->backoff)
+                event_free(c->backoff);
+        free(c);
+}

@@ -1,0 +1,132 @@
+/* numaflipd's state: guests, their policy state and counters, and the periodic work. */
+#ifndef NF_DAEMON_H
+#define NF_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "numaflip/backend.h"
+#include "nf_config.h"
+#include "nf_placement.h"
+#include "nf_policy.h"
+#include "nf_rate.h"
+#include "nf_sched.h"
+
+struct nf_control;
+
+/* A migration in flight: the mover works it off in batches. */
+struct nf_plan {
+        bool active;
+        bool dry_run;
+        enum nf_trigger trigger;
+        uint64_t goal;  /* pages still to move, as of the last decision */
+        uint64_t tried; /* pages asked for in this plan's batches */
+        uint64_t moved; /* pages moved in this plan */
+        uint64_t batches;
+        uint64_t started_ns;
+        int target_node;
+};
+
+struct nf_guest_counters {
+        uint64_t pages_tried;
+        uint64_t pages_moved;
+        uint64_t pages_failed;
+        uint64_t batches;
+        uint64_t migrations[NF_TRIGGER_COUNT]; /* plans started, by trigger */
+        uint64_t completed;                    /* plans that reached their goal */
+        uint64_t abandoned;                    /* plans cut short (error, pause, exit) */
+        uint64_t dry_runs;                     /* migrations decided but not done */
+        uint64_t last_migration_ns;            /* end of the last plan; 0 = never */
+        uint64_t last_batch_real_ns;           /* wall time the last batch took */
+        uint64_t max_batch_real_ns;
+};
+
+struct nf_guest {
+        struct nf_guest_info info;
+        bool seen; /* in the latest guest list */
+        uint64_t first_seen_ns;
+        uint64_t pages[NF_MAX_NODES];
+        bool sampled;
+        uint64_t sampled_ns;
+        struct nf_sample sample;
+        double max_share;
+        nf_nodemask_t home; /* resolved: config override, backend, or majority node */
+        struct nf_policy_params params;
+        struct nf_policy_sources sources;
+        struct nf_policy_state pst;
+        struct nf_decision last;
+        bool paused;
+        struct nf_plan plan;
+        struct nf_rate rate;
+        struct nf_guest_counters n;
+        char last_error[128];
+};
+
+struct nf_pool_state {
+        bool managed; /* the daemon sizes this node's pool */
+        uint64_t size;
+        uint64_t resizes;
+        struct nf_pool_info last;
+};
+
+struct nf_daemon {
+        struct event_base *base;
+        struct nf_sched *sched;
+        struct nf_config *cfg;
+        char config_path[PATH_MAX];
+        struct nf_backend *be;
+        unsigned caps;
+        struct nf_topology topo;
+        struct nf_guest *guests;
+        size_t nr_guests, cap_guests;
+        struct nf_pool_state pool[NF_MAX_NODES];
+        struct nf_rate global_rate;
+        size_t mover_cursor; /* round-robin position among guests */
+        struct nf_timer *poll_timer;
+        struct nf_timer *pool_timer;
+        struct nf_timer *mover_timer;
+        struct nf_control *control;
+        uint64_t started_ns;
+        uint64_t polls;
+        uint64_t reloads;
+        uint64_t reload_failures;
+        char last_reload_error[512];
+        bool stopping;
+};
+
+/* Opens the backend, takes the first sample, arms the timers. err gets one line. */
+int nf_daemon_init(struct nf_daemon *d, struct event_base *base, struct nf_config *cfg,
+                   const char *config_path, char *err, size_t errlen);
+/* Abandons migrations in flight (counting partial progress) and frees everything. */
+void nf_daemon_fini(struct nf_daemon *d);
+
+/* One poll: refresh guests and samples, run policies. */
+void nf_daemon_poll(struct nf_daemon *d);
+
+/* Re-reads the config file; swaps it in only when valid. 0, or -errno with err filled. */
+int nf_daemon_reload(struct nf_daemon *d, char *err, size_t errlen);
+
+struct nf_guest *nf_daemon_guest(struct nf_daemon *d, const char *name);
+
+/* Operator actions; 0 or -errno with a reason in err. */
+int nf_daemon_migrate_now(struct nf_daemon *d, struct nf_guest *g, char *err, size_t errlen);
+int nf_daemon_pause(struct nf_daemon *d, struct nf_guest *g, bool pause);
+
+/* Why a guest is not migrated automatically, or NULL when it is. */
+const char *nf_guest_blocker(const struct nf_daemon *d, const struct nf_guest *g);
+
+/* idle, migrating, cooldown, paused, monitor, off, unmigratable, control */
+const char *nf_guest_state(const struct nf_daemon *d, const struct nf_guest *g);
+
+uint64_t nf_daemon_now(const struct nf_daemon *d);
+
+/* Mover (nf_mover.c): starts, retargets and ends plans; runs batches from the loop. */
+void nf_mover_start(struct nf_daemon *d, struct nf_guest *g, const struct nf_decision *dec);
+void nf_mover_update(struct nf_daemon *d, struct nf_guest *g, uint64_t goal);
+void nf_mover_end(struct nf_daemon *d, struct nf_guest *g, bool completed, const char *why);
+void nf_mover_kick(struct nf_daemon *d);
+void nf_mover_run(struct nf_timer *t, void *arg);
+
+#endif

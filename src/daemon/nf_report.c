@@ -1,0 +1,196 @@
+/* JSON views of the daemon's state for the control protocol: status, vm, pool. */
+#include "nf_report.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "nf_proto.h"
+
+#ifndef NF_VERSION
+#define NF_VERSION "0.0.0"
+#endif
+
+static json_t *caps_json(unsigned caps, int have)
+{
+        static const struct {
+                unsigned bit;
+                const char *name;
+        } names[] = {{NF_CAP_OBSERVE, "observe"},
+                     {NF_CAP_MIGRATE, "migrate"},
+                     {NF_CAP_POOL, "pool"},
+                     {NF_CAP_WATCH, "watch"}};
+        json_t *a = json_array();
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+                if (!!(caps & names[i].bit) == have)
+                        json_array_append_new(a, json_string(names[i].name));
+        return a;
+}
+
+static json_t *nodemask_json(nf_nodemask_t m)
+{
+        char buf[128];
+        return json_string(nf_nodemask_format(m, buf, sizeof(buf)));
+}
+
+json_t *nf_report_version(const struct nf_daemon *d)
+{
+        return json_pack("{s:s,s:i,s:s}", "version", NF_VERSION, "protocol", NF_PROTO_VERSION,
+                         "backend", d->be->ops->name);
+}
+
+static json_t *guest_summary(const struct nf_daemon *d, const struct nf_guest *g)
+{
+        const char *why = nf_guest_blocker(d, g);
+        json_t *o = json_pack(
+            "{s:I,s:s,s:o,s:I,s:I,s:f,s:f,s:s,s:s,s:b}", "id", (json_int_t)g->info.id, "name",
+            g->info.name, "home", nodemask_json(g->home), "total_bytes",
+            (json_int_t)(g->sample.total_pages * NF_PAGE_SIZE), "remote_bytes",
+            (json_int_t)(g->sample.remote_pages * NF_PAGE_SIZE), "remote_share",
+            g->sample.remote_share, "max_remote_share", g->max_share, "mode",
+            nf_mode_name(g->params.mode), "state", nf_guest_state(d, g), "sampled", g->sampled);
+        json_object_set_new(o, "note", why ? json_string(why) : json_null());
+        if (g->plan.active)
+                json_object_set_new(o, "migration",
+                                    json_pack("{s:I,s:I}", "moved_pages", (json_int_t)g->plan.moved,
+                                              "goal_pages", (json_int_t)g->plan.goal));
+        return o;
+}
+
+json_t *nf_report_status(const struct nf_daemon *d)
+{
+        uint64_t now = nf_daemon_now(d);
+        const char *desc = d->be->ops->describe ? d->be->ops->describe(d->be) : "";
+        json_t *daemon =
+            json_pack("{s:s,s:i,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:o,s:o,s:I,s:I,s:s}", "version",
+                      NF_VERSION, "pid", (int)getpid(), "config", d->config_path, "backend",
+                      d->be->ops->name, "backend_detail", desc, "now_ns", (json_int_t)now,
+                      "uptime_ns", (json_int_t)(now - d->started_ns), "poll_ns",
+                      (json_int_t)d->cfg->poll_ns, "polls", (json_int_t)d->polls, "caps",
+                      caps_json(d->caps, 1), "missing_caps", caps_json(d->caps, 0), "reloads",
+                      (json_int_t)d->reloads, "reload_failures", (json_int_t)d->reload_failures,
+                      "clock", nf_sched_mode(d->sched) == NF_SCHED_VIRTUAL ? "virtual" : "real");
+        json_object_set_new(daemon, "speed", json_real(nf_sched_speed(d->sched)));
+        json_object_set_new(daemon, "last_reload_error",
+                            d->last_reload_error[0] ? json_string(d->last_reload_error)
+                                                    : json_null());
+        json_t *nodes = json_array();
+        for (unsigned n = 0; n < d->topo.nr_nodes; n++) {
+                json_t *dist = json_array();
+                for (unsigned m = 0; m < d->topo.nr_nodes; m++)
+                        json_array_append_new(dist, json_integer(d->topo.distance[n][m]));
+                json_array_append_new(
+                    nodes,
+                    json_pack("{s:i,s:I,s:I,s:o}", "node", (int)n, "total_bytes",
+                              (json_int_t)(d->topo.node[n].total_pages * NF_PAGE_SIZE),
+                              "free_bytes", (json_int_t)(d->topo.node[n].free_pages * NF_PAGE_SIZE),
+                              "distance", dist));
+        }
+        json_t *guests = json_array();
+        for (size_t i = 0; i < d->nr_guests; i++)
+                json_array_append_new(guests, guest_summary(d, &d->guests[i]));
+        return json_pack("{s:o,s:o,s:o}", "daemon", daemon, "nodes", nodes, "guests", guests);
+}
+
+static json_t *policy_json(const struct nf_daemon *d, const struct nf_guest *g)
+{
+        const struct nf_policy_params *p = &g->params;
+        json_t *vals[NF_PF_COUNT] = {
+            [NF_PF_MODE] = json_string(nf_mode_name(p->mode)),
+            [NF_PF_PERIOD] = json_integer((json_int_t)p->period_ns),
+            [NF_PF_THRESHOLD] = json_real(p->threshold),
+            [NF_PF_TARGET] = json_real(p->target),
+            [NF_PF_COOLDOWN] = json_integer((json_int_t)p->cooldown_ns),
+            [NF_PF_RATE_LIMIT] = json_integer((json_int_t)p->rate_limit),
+            [NF_PF_BATCH] = json_integer((json_int_t)p->batch_pages),
+            [NF_PF_DRY_RUN] = json_boolean(p->dry_run),
+        };
+        json_t *o = json_object();
+        for (int f = 0; f < NF_PF_COUNT; f++) {
+                char src[PATH_MAX + 96];
+                nf_config_source_format(d->cfg, g->info.name, &g->sources, (enum nf_policy_field)f,
+                                        src, sizeof(src));
+                json_object_set_new(o, nf_policy_field_name((enum nf_policy_field)f),
+                                    json_pack("{s:o,s:s}", "value", vals[f], "source", src));
+        }
+        return o;
+}
+
+json_t *nf_report_vm(const struct nf_daemon *d, const struct nf_guest *g)
+{
+        json_t *o = guest_summary(d, g);
+        json_t *pages = json_array();
+        for (unsigned n = 0; n < d->topo.nr_nodes; n++)
+                json_array_append_new(pages, json_integer((json_int_t)g->pages[n]));
+        const char *why = nf_guest_blocker(d, g);
+        json_object_set_new(o, "uuid", json_string(g->info.uuid));
+        json_object_set_new(o, "pages_per_node", pages);
+        json_object_set_new(o, "total_pages", json_integer((json_int_t)g->sample.total_pages));
+        json_object_set_new(o, "remote_pages", json_integer((json_int_t)g->sample.remote_pages));
+        json_object_set_new(o, "sampled_ns", json_integer((json_int_t)g->sampled_ns));
+        json_object_set_new(o, "backend_home", nodemask_json(g->info.home));
+        json_object_set_new(o, "policy", policy_json(d, g));
+        json_object_set_new(o, "phase",
+                            json_pack("{s:s,s:s,s:b,s:b,s:s?,s:s?}", "phase",
+                                      nf_phase_name(g->pst.phase), "trigger",
+                                      nf_trigger_name(g->pst.trigger), "paused", g->paused,
+                                      "migratable", g->info.migratable && !g->info.control,
+                                      "why_not", why, "last_decision", g->last.reason));
+        const struct nf_plan *pl = &g->plan;
+        json_object_set_new(o, "migration",
+                            json_pack("{s:b,s:s,s:I,s:I,s:I,s:I,s:I,s:i}", "active", pl->active,
+                                      "trigger", nf_trigger_name(pl->trigger), "goal_pages",
+                                      (json_int_t)pl->goal, "tried_pages", (json_int_t)pl->tried,
+                                      "moved_pages", (json_int_t)pl->moved, "batches",
+                                      (json_int_t)pl->batches, "started_ns",
+                                      (json_int_t)pl->started_ns, "target_node", pl->target_node));
+        const struct nf_guest_counters *c = &g->n;
+        json_t *by = json_object();
+        for (int t = NF_TRIGGER_THRESHOLD; t < NF_TRIGGER_COUNT; t++)
+                json_object_set_new(by, nf_trigger_name((enum nf_trigger)t),
+                                    json_integer((json_int_t)c->migrations[t]));
+        json_object_set_new(o, "counters",
+                            json_pack("{s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:I}",
+                                      "pages_tried", (json_int_t)c->pages_tried, "pages_moved",
+                                      (json_int_t)c->pages_moved, "pages_failed",
+                                      (json_int_t)c->pages_failed, "bytes_moved",
+                                      (json_int_t)(c->pages_moved * NF_PAGE_SIZE), "batches",
+                                      (json_int_t)c->batches, "migrations", by, "completed",
+                                      (json_int_t)c->completed, "abandoned",
+                                      (json_int_t)c->abandoned, "dry_runs", (json_int_t)c->dry_runs,
+                                      "last_migration_ns", (json_int_t)c->last_migration_ns,
+                                      "last_batch_real_ns", (json_int_t)c->last_batch_real_ns,
+                                      "max_batch_real_ns", (json_int_t)c->max_batch_real_ns));
+        json_object_set_new(o, "last_error",
+                            g->last_error[0] ? json_string(g->last_error) : json_null());
+        return o;
+}
+
+json_t *nf_report_pools(const struct nf_daemon *d)
+{
+        const struct nf_pool_params *pp = &d->cfg->pool;
+        json_t *nodes = json_array();
+        for (unsigned n = 0; n < d->topo.nr_nodes; n++) {
+                struct nf_pool_info info = {0};
+                int rc = -EOPNOTSUPP;
+                if ((d->caps & NF_CAP_POOL) && d->be->ops->pool_get)
+                        rc = d->be->ops->pool_get(d->be, n, &info);
+                json_t *o =
+                    json_pack("{s:i,s:b,s:I}", "node", (int)n, "managed", d->pool[n].managed,
+                              "resizes", (json_int_t)d->pool[n].resizes);
+                if (rc == 0)
+                        json_object_update_new(
+                            o, json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:I}", "enabled", info.enabled,
+                                         "target_pages", (json_int_t)info.target, "held_pages",
+                                         (json_int_t)info.held, "handed_pages",
+                                         (json_int_t)info.handed, "hits", (json_int_t)info.hits,
+                                         "misses", (json_int_t)info.misses, "fallbacks",
+                                         (json_int_t)info.fallbacks));
+                json_array_append_new(nodes, o);
+        }
+        return json_pack("{s:s,s:b,s:I,s:I,s:I,s:I,s:o}", "mode", nf_pool_mode_name(pp->mode),
+                         "supported", (d->caps & NF_CAP_POOL) != 0, "interval_ns",
+                         (json_int_t)pp->interval_ns, "min_pages", (json_int_t)pp->min, "max_pages",
+                         (json_int_t)pp->max, "size_pages", (json_int_t)pp->size, "nodes", nodes);
+}

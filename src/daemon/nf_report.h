@@ -1,0 +1,14 @@
+/* JSON views of the daemon's state for the control protocol: status, vm, pool. */
+#ifndef NF_REPORT_H
+#define NF_REPORT_H
+
+#include <jansson.h>
+
+#include "nf_daemon.h"
+
+json_t *nf_report_status(const struct nf_daemon *d);
+json_t *nf_report_vm(const struct nf_daemon *d, const struct nf_guest *g);
+json_t *nf_report_pools(const struct nf_daemon *d);
+json_t *nf_report_version(const struct nf_daemon *d);
+
+#endif
