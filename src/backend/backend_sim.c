@@ -53,7 +53,7 @@ static int sim_open(const struct nf_backend_env *env, struct nf_backend **out, c
 
         *out = NULL;
         if (!env || !env->clock || !env->clock->now_ns) {
-                snprintf(err, errlen, "sim: no clock given");
+                snprintf(err, errlen, "no clock given");
                 return -EINVAL;
         }
         c = env->sim;
@@ -64,7 +64,7 @@ static int sim_open(const struct nf_backend_env *env, struct nf_backend **out, c
         }
         sb = calloc(1, sizeof(*sb));
         if (!sb) {
-                snprintf(err, errlen, "sim: out of memory");
+                snprintf(err, errlen, "out of memory");
                 return -ENOMEM;
         }
         sb->base.ops = &nf_backend_sim_ops;
