@@ -925,6 +925,24 @@ static void test_reconfigure_add_remove(void **state)
         nf_sim_free(s);
 }
 
+static void s_nodes3(struct nf_sim_config *c)
+{
+        c->nr_nodes = 3;
+}
+static void s_node_pages(struct nf_sim_config *c)
+{
+        c->node_pages = 16 * GIB_PAGES;
+}
+static void s_cvm_node(struct nf_sim_config *c)
+{
+        c->cvm_node = 1;
+        c->vm[0].home = 0;
+}
+static void s_cvm_pages(struct nf_sim_config *c)
+{
+        c->cvm_pages = GIB_PAGES;
+}
+
 static void test_reconfigure_rejects(void **state)
 {
         struct nf_sim_config c, bad;
@@ -936,10 +954,10 @@ static void test_reconfigure_rejects(void **state)
                 const char *field;
                 void (*mutate)(struct nf_sim_config *c);
         } shape[] = {
-            {"nr_nodes", m_nodes0},
-            {"node_pages", m_node_pages},
-            {"cvm_node", m_cvm_node},
-            {"cvm_pages", m_cvm_pages},
+            {"nr_nodes", s_nodes3},
+            {"node_pages", s_node_pages},
+            {"cvm_node", s_cvm_node},
+            {"cvm_pages", s_cvm_pages},
         };
 
         (void)state;
@@ -951,15 +969,7 @@ static void test_reconfigure_rejects(void **state)
 
         for (size_t i = 0; i < sizeof(shape) / sizeof(shape[0]); i++) {
                 bad = c;
-                shape[i].mutate(&bad);
-                if (strcmp(shape[i].field, "nr_nodes") == 0)
-                        bad.nr_nodes = 3; /* valid, but a different host */
-                if (strcmp(shape[i].field, "node_pages") == 0)
-                        bad.node_pages = 16 * GIB_PAGES;
-                if (strcmp(shape[i].field, "cvm_node") == 0)
-                        bad.cvm_node = 1, bad.vm[0].home = 0;
-                if (strcmp(shape[i].field, "cvm_pages") == 0)
-                        bad.cvm_pages = GIB_PAGES;
+                shape[i].mutate(&bad); /* a valid config, but of another host */
                 assert_int_equal(nf_sim_config_validate(&bad, err, sizeof(err)), 0);
                 err[0] = '\0';
                 assert_int_equal(nf_sim_reconfigure(s, &bad, err, sizeof(err)), -EINVAL);
