@@ -10,8 +10,7 @@ struct sim_backend {
         struct nf_backend base; /* first: the daemon reaches ops through it */
         struct nf_sim *model;
         struct nf_clock clock;
-        uint64_t seed; /* the model keeps the seed it was opened with */
-        char desc[128];
+        char desc[128]; /* fixed at open: seed, shape and clock cannot change on reload */
 };
 
 static struct sim_backend *to_sim(struct nf_backend *be)
@@ -37,10 +36,10 @@ static void describe_config(struct sim_backend *sb, const struct nf_sim_config *
 {
         if (c->clock == NF_SIM_CLOCK_VIRTUAL)
                 snprintf(sb->desc, sizeof(sb->desc), "sim: %u nodes, seed %llu, virtual clock",
-                         c->nr_nodes, (unsigned long long)sb->seed);
+                         c->nr_nodes, (unsigned long long)c->seed);
         else
                 snprintf(sb->desc, sizeof(sb->desc), "sim: %u nodes, seed %llu, real clock x%g",
-                         c->nr_nodes, (unsigned long long)sb->seed, c->speed);
+                         c->nr_nodes, (unsigned long long)c->seed, c->speed);
 }
 
 static int sim_open(const struct nf_backend_env *env, struct nf_backend **out, char *err,
@@ -74,7 +73,6 @@ static int sim_open(const struct nf_backend_env *env, struct nf_backend **out, c
                 free(sb);
                 return rc;
         }
-        sb->seed = c->seed;
         describe_config(sb, c);
         *out = &sb->base;
         return 0;
@@ -153,7 +151,6 @@ static int sim_reload(struct nf_backend *be, const struct nf_backend_env *env, c
                 return rc;
         if (env && env->clock && env->clock->now_ns)
                 sb->clock = *env->clock;
-        describe_config(sb, c); /* the clock mode or speed may have changed */
         return 0;
 }
 

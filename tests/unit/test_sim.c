@@ -1156,7 +1156,9 @@ static void test_backend_ops(void **state)
         snprintf(c.vm[1].name, NF_NAME_MAX, "db");
         c.vm[1].home = 0;
         c.vm[1].memory_pages = GIB_PAGES;
+        c.seed = 7; /* the running model keeps its generator */
         assert_int_equal(be->ops->reload(be, &env, err, sizeof(err)), 0);
+        assert_string_equal(be->ops->describe(be), "sim: 2 nodes, seed 42, virtual clock");
         assert_int_equal(be->ops->list_guests(be, g, 4, &n), 0);
         assert_int_equal(n, 3);
         assert_string_equal(g[2].name, "db");
