@@ -45,7 +45,6 @@ struct nf_sim {
         uint64_t node_pages;
         unsigned cvm_node;
         uint64_t cvm_pages;
-        uint64_t seed;
 
         uint64_t step_ns;
         uint64_t now_ns;
@@ -328,7 +327,6 @@ int nf_sim_new(const struct nf_sim_config *c, uint64_t now_ns, struct nf_sim **o
         s->node_pages = c->node_pages;
         s->cvm_node = c->cvm_node;
         s->cvm_pages = c->cvm_pages;
-        s->seed = c->seed;
         s->step_ns = c->step_ns;
         s->now_ns = now_ns;
         x = c->seed;
