@@ -86,7 +86,7 @@ uint64_t nf_rate_delay_ns(const struct nf_rate *r, uint64_t bytes, uint64_t now_
         uint64_t start, ns;
         double want, need, wait;
 
-        if (r->rate == 0)
+        if (r->rate == 0 || bytes == 0)
                 return 0;
         /* The bucket never holds more than its depth: a bigger spend waits for a full
          * bucket and then overdraws it. */
