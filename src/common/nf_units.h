@@ -17,14 +17,16 @@
 
 /* Sizes in bytes: "4096", "16MiB", "2G", "1.5GiB", "512k", "4096 pages" (pages of
  * NF_PAGE_SIZE). K/M/G/T and KB/MB/GB/TB are powers of 1024 like KiB/MiB/GiB/TiB,
- * the way memory is sized. */
+ * the way memory is sized. Units are case-insensitive; fractions round to the
+ * nearest byte. */
 int nf_parse_size(const char *s, uint64_t *bytes, char *err, size_t errlen);
 
 /* Like nf_parse_size but the result is in pages; byte values must be a multiple
  * of the page size. */
 int nf_parse_pages(const char *s, uint64_t *pages, char *err, size_t errlen);
 
-/* Durations: "500ms", "30s", "5m", "2h", "1d", "250us", "10ns"; a bare number is seconds. */
+/* Durations: "500ms", "30s", "5m", "2h", "1d", "250us", "10ns"; a bare number is seconds.
+ * Compound forms such as "1m30s" (as printed by nf_format_duration) are accepted. */
 int nf_parse_duration(const char *s, uint64_t *ns, char *err, size_t errlen);
 
 /* Shares in [0, 1]: "5%", "0.05", "100%". Values above 1 (or 100%) are rejected. */

@@ -73,8 +73,10 @@ int nf_policy_validate(const struct nf_policy_params *p, char *err, size_t errle
 
 /*
  * The decision for one sample taken at now_ns. prev and next may alias.
- * Periodic mode anchors its epochs at the first call. In dry-run a START goes
- * straight to cooldown, since nothing will move.
+ * Periodic mode anchors its epochs at the first call (first boundary one period
+ * later); missed boundaries fire once and keep the alignment; cooldown does not
+ * delay a periodic START. In dry-run a START goes straight to cooldown, since nothing
+ * will move. While ACTIVE, a mode of off/monitor or dry_run turns into STOP.
  */
 void nf_policy_decide(const struct nf_policy_params *p, const struct nf_policy_state *prev,
                       const struct nf_sample *s, uint64_t now_ns, struct nf_policy_state *next,
@@ -87,7 +89,9 @@ void nf_policy_finished(const struct nf_policy_state *prev, uint64_t now_ns,
 /*
  * An operator asked to migrate now: START with NF_TRIGGER_MANUAL whatever the
  * threshold and cooldown. -EPERM in off/monitor mode, -EBUSY when already active,
- * -ENODATA when nothing is remote (next untouched in each case).
+ * -ENODATA when nothing is remote (next untouched in each case). A manual migration
+ * aims at no remote pages at all (pages = remote_pages), not at the target share, and
+ * its CONTINUE/STOP decisions follow that goal.
  */
 int nf_policy_manual(const struct nf_policy_params *p, const struct nf_policy_state *prev,
                      const struct nf_sample *s, uint64_t now_ns, struct nf_policy_state *next,

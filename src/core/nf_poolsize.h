@@ -33,7 +33,9 @@ uint64_t nf_poolsize_initial(const struct nf_pool_params *p);
  * The next size from the current size and the peak pages handed out during the
  * last interval. Dynamic: used = handed / size; above grow_above the size grows
  * by step (at least one page), below shrink_below it shrinks by step (at least
- * one page); the result is clamped to [min, max]. Static returns size, off 0.
+ * one page); the result is clamped to [min, max]. Static returns p->size, off 0.
+ * handed above size is just "more than full": still one step of growth. A size of 0
+ * becomes 1 when anything was handed out, else stays 0, before the clamp.
  */
 uint64_t nf_poolsize_next(const struct nf_pool_params *p, uint64_t size, uint64_t handed);
 
