@@ -157,7 +157,7 @@ static int refresh_guests(struct nf_daemon *d)
 }
 
 /* Reads a guest's pages now. -ESRCH when it vanished. */
-static int sample_guest(struct nf_daemon *d, struct nf_guest *g)
+int nf_daemon_sample(struct nf_daemon *d, struct nf_guest *g)
 {
         int rc = d->be->ops->guest_pages(d->be, g->info.id, g->pages, d->topo.nr_nodes);
         if (rc < 0)
@@ -218,7 +218,7 @@ void nf_daemon_poll(struct nf_daemon *d)
                 struct nf_guest *g = &d->guests[i];
                 if (g->params.mode == NF_MODE_OFF && !g->plan.active)
                         continue;
-                rc = sample_guest(d, g);
+                rc = nf_daemon_sample(d, g);
                 if (rc == -ESRCH)
                         continue; /* gone: the next listing drops it */
                 if (rc < 0) {
@@ -445,7 +445,7 @@ int nf_daemon_migrate_now(struct nf_daemon *d, struct nf_guest *g, char *err, si
                            ? -EPERM
                            : -EOPNOTSUPP;
         }
-        int rc = sample_guest(d, g);
+        int rc = nf_daemon_sample(d, g);
         if (rc < 0) {
                 snprintf(err, errlen, "cannot read %s's placement: %s", g->info.name,
                          strerror(-rc));

@@ -39,6 +39,7 @@ struct nf_guest_counters {
         uint64_t abandoned;                    /* plans cut short (error, pause, exit) */
         uint64_t dry_runs;                     /* migrations decided but not done */
         uint64_t last_migration_ns;            /* end of the last plan; 0 = never */
+        double last_end_share;                 /* remote share measured as it ended */
         uint64_t last_batch_real_ns;           /* wall time the last batch took */
         uint64_t max_batch_real_ns;
 };
@@ -109,6 +110,9 @@ void nf_daemon_poll(struct nf_daemon *d);
 int nf_daemon_reload(struct nf_daemon *d, char *err, size_t errlen);
 
 struct nf_guest *nf_daemon_guest(struct nf_daemon *d, const char *name);
+
+/* Reads a guest's placement now into g->sample. -ESRCH when it vanished. */
+int nf_daemon_sample(struct nf_daemon *d, struct nf_guest *g);
 
 /* Operator actions; 0 or -errno with a reason in err. */
 int nf_daemon_migrate_now(struct nf_daemon *d, struct nf_guest *g, char *err, size_t errlen);

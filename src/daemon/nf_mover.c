@@ -66,6 +66,9 @@ void nf_mover_end(struct nf_daemon *d, struct nf_guest *g, bool completed, const
         else
                 g->n.abandoned++;
         nf_policy_finished(&g->pst, now, &g->pst);
+        /* Measure where the plan left the guest, so its effect is reported, not assumed. */
+        if (nf_daemon_sample(d, g) == 0)
+                g->n.last_end_share = g->sample.remote_share;
         nf_log(completed ? NF_LOG_INFO : NF_LOG_NOTICE,
                "%s: migration %s after %llu of %llu pages tried moved (%s, %llu batches): %s",
                g->info.name, completed ? "done" : "abandoned", (unsigned long long)g->plan.moved,

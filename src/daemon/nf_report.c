@@ -46,8 +46,9 @@ static json_t *guest_summary(const struct nf_daemon *d, const struct nf_guest *g
         json_t *o = json_pack(
             "{s:I,s:s,s:o,s:I,s:I,s:f,s:f,s:s,s:s,s:b}", "id", (json_int_t)g->info.id, "name",
             g->info.name, "home", nodemask_json(g->home), "total_bytes",
-            (json_int_t)(g->sample.total_pages * NF_PAGE_SIZE), "remote_bytes",
-            (json_int_t)(g->sample.remote_pages * NF_PAGE_SIZE), "remote_share",
+            (json_int_t)((g->sampled ? g->sample.total_pages : g->info.memory_pages) *
+                         NF_PAGE_SIZE),
+            "remote_bytes", (json_int_t)(g->sample.remote_pages * NF_PAGE_SIZE), "remote_share",
             g->sample.remote_share, "max_remote_share", g->max_share, "mode",
             nf_mode_name(g->params.mode), "state", nf_guest_state(d, g), "sampled", g->sampled);
         json_object_set_new(o, "note", why ? json_string(why) : json_null());
@@ -162,6 +163,8 @@ json_t *nf_report_vm(const struct nf_daemon *d, const struct nf_guest *g)
                                       "last_migration_ns", (json_int_t)c->last_migration_ns,
                                       "last_batch_real_ns", (json_int_t)c->last_batch_real_ns,
                                       "max_batch_real_ns", (json_int_t)c->max_batch_real_ns));
+        json_object_set_new(json_object_get(o, "counters"), "last_end_share",
+                            json_real(c->last_end_share));
         json_object_set_new(o, "last_error",
                             g->last_error[0] ? json_string(g->last_error) : json_null());
         return o;

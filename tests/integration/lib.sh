@@ -1,0 +1,99 @@
+# Shared helpers for the integration tests: a private numaflipd driven by the real CLI.
+# Each test sources this, writes a config, calls nf_start, and asserts on what the
+# daemon reports through numaflipctl. Needs NF_BIN (the build's bin dir) and jq.
+
+set -u
+: "${NF_BIN:?NF_BIN must point at the directory holding numaflipd and numaflipctl}"
+NUMAFLIPD="$NF_BIN/numaflipd"
+NUMAFLIPCTL="$NF_BIN/numaflipctl"
+command -v jq >/dev/null || { echo "jq is required (apt-get install jq)"; exit 1; }
+
+NF_TMP=$(mktemp -d /tmp/nf-it.XXXXXX)
+NF_SOCK="$NF_TMP/numaflipd.sock"
+NF_CONF="$NF_TMP/numaflipd.conf"
+NF_LOG="$NF_TMP/numaflipd.log"
+NF_PID=""
+NF_PASS=0
+NF_FAIL=0
+
+nf_cleanup() {
+        if [ -n "$NF_PID" ] && kill -0 "$NF_PID" 2>/dev/null; then
+                kill "$NF_PID" 2>/dev/null
+                wait "$NF_PID" 2>/dev/null
+        fi
+        if [ "$NF_FAIL" -gt 0 ] && [ -f "$NF_LOG" ]; then
+                echo "--- daemon log (last 40 lines) ---"
+                tail -n 40 "$NF_LOG"
+        fi
+        rm -rf "$NF_TMP"
+}
+trap nf_cleanup EXIT
+
+# A config: [daemon] pointing at the private socket, then whatever the test adds.
+nf_config() {
+        {
+                printf '[daemon]\nbackend = sim\nsocket = %s\npoll = %s\nlog_level = %s\n' \
+                        "$NF_SOCK" "${NF_POLL:-1s}" "${NF_LOG_LEVEL:-info}"
+                cat
+        } >"$NF_CONF"
+}
+
+# Starts the daemon in the foreground (backgrounded here) and waits for its socket.
+nf_start() {
+        "$NUMAFLIPD" -f -c "$NF_CONF" >"$NF_LOG" 2>&1 &
+        NF_PID=$!
+        for _ in $(seq 100); do
+                if "$NUMAFLIPCTL" -s "$NF_SOCK" version >/dev/null 2>&1; then
+                        return 0
+                fi
+                if ! kill -0 "$NF_PID" 2>/dev/null; then
+                        echo "numaflipd exited during start-up:"
+                        cat "$NF_LOG"
+                        exit 1
+                fi
+                sleep 0.05
+        done
+        echo "numaflipd did not open $NF_SOCK"
+        exit 1
+}
+
+nf_stop() {
+        kill -TERM "$NF_PID"
+        wait "$NF_PID"
+        local rc=$?
+        NF_PID=""
+        return $rc
+}
+
+ctl() { "$NUMAFLIPCTL" -s "$NF_SOCK" "$@"; }
+ctlj() { "$NUMAFLIPCTL" -s "$NF_SOCK" --json "$@"; }
+
+# A field of one guest from `vm NAME --json`, e.g. vmf web1 .remote_share
+vmf() { ctlj vm "$1" | jq -r "$2"; }
+
+advance() { ctl advance "$1" >/dev/null || { echo "advance $1 failed"; exit 1; }; }
+
+ok() {
+        NF_PASS=$((NF_PASS + 1))
+        echo "PASS: $*"
+}
+
+bad() {
+        NF_FAIL=$((NF_FAIL + 1))
+        echo "FAIL: $*"
+}
+
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() {
+        local what=$1
+        shift
+        if "$@"; then ok "$what"; else bad "$what"; fi
+}
+
+# Floating-point comparison through awk: fcmp A OP B
+fcmp() { awk -v a="$1" -v b="$3" "BEGIN { exit !(a $2 b) }"; }
+
+nf_done() {
+        echo "$NF_PASS passed, $NF_FAIL failed"
+        [ "$NF_FAIL" -eq 0 ]
+}
