@@ -163,6 +163,12 @@ static void test_excess_values(void **state)
         assert_int_equal(nf_placement_excess(&s, 0.0), 0);
         s = mk(UINT64_MAX, UINT64_MAX);
         assert_int_equal(nf_placement_excess(&s, 0.0), UINT64_MAX);
+        /* A target a hair below 9/10: 9 remote pages of 10 would be above it, although
+         * target * total rounds to exactly 9. */
+        s = mk(10, 10);
+        assert_int_equal(nf_placement_excess(&s, nextafter(0.9, 0.0)), 2);
+        s = mk(12, 12);
+        assert_int_equal(nf_placement_excess(&s, nextafter(5.0 / 12, 0.0)), 8);
         /* 2% of 4 GiB worth of pages. */
         s = mk(1048576, 230000);
         assert_int_equal(nf_placement_excess(&s, 0.02), 230000 - 20971);

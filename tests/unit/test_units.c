@@ -202,6 +202,7 @@ static void test_duration_valid(void **state)
             {"250\xc2\xb5s", 250000},
             {"10ns", 10},
             {"30", 30 * SEC},
+            {"1.5", 1500 * MS},
             {"0", 0},
             {"0s", 0},
             {"1.5s", 1500 * MS},
