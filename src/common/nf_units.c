@@ -112,7 +112,7 @@ __attribute__((format(printf, 3, 4))) static int fail(const struct ctx *c, int r
         return rc;
 }
 
-/* Reports [b, e) as a unit that is not known, or a missing number. */
+/* Reports [b, e) as a unit that is not known, shortened like the value. */
 static int fail_unit(const struct ctx *c, const char *b, const char *e)
 {
         int n = (int)(e - b);
