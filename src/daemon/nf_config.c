@@ -33,6 +33,7 @@ struct parse_ctx {
         const char *name; /* file name for messages */
         unsigned line;    /* line inih is handling (counted by our reader) */
         unsigned section_line;
+        unsigned fail_line; /* line of the first error we reported */
         int failed;
         char *err;
         size_t errlen;
@@ -48,6 +49,7 @@ static void fail(struct parse_ctx *p, const char *section, const char *key, cons
 {
         if (p->failed++)
                 return; /* the first error is the one worth reading */
+        p->fail_line = p->line;
         char msg[256];
         va_list ap;
         va_start(ap, fmt);
@@ -598,7 +600,8 @@ static int load(struct parse_ctx *p, struct nf_config **out)
         }
         snprintf(p->c->path, sizeof(p->c->path), "%s", p->name);
         int rc = ini_parse_stream(reader, p, handler, p);
-        if (rc > 0 && !p->failed) {
+        /* inih reports its own first error only at the end: keep whichever came first. */
+        if (rc > 0 && (!p->failed || (unsigned)rc <= p->fail_line)) {
                 /* inih reports the line of the first line it could not read. */
                 snprintf(p->err, p->errlen,
                          "%s:%d: syntax error (expected [section], key = value or a comment)",

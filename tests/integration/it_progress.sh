@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# A migration larger than one batch is visible in flight; pause holds it; SIGTERM
+# during a migration exits cleanly, counting what was done.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/scenarios.sh"
+
+# Virtual time: let web1 drift for an hour, then move it home by hand at 16 MiB/s in
+# 1 MiB batches (threshold 100%: only a manual migration runs).
+{
+        printf '[defaults]\nmode = threshold\nthreshold = 100%%\ntarget = 0%%\n'
+        printf 'rate_limit = 16MiB/s\nbatch = 1MiB\n'
+        sim_host
+} | nf_config
+nf_start
+advance 60m
+remote=$(vmf web1 .remote_pages)
+check "web1 drifted before the migration ($remote remote pages)" [ "$remote" -gt 100000 ]
+check "no migration yet: threshold 100% never triggers" \
+        [ "$(vmf web1 .counters.pages_moved)" = 0 ]
+out=$(ctl migrate web1)
+check "migrate web1 starts: '$out'" [ $? -eq 0 ]
+advance 5s
+j=$(ctlj vm web1)
+active=$(echo "$j" | jq -r .migration.active)
+moved=$(echo "$j" | jq -r .migration.moved_pages)
+goal=$(echo "$j" | jq -r .migration.goal_pages)
+batches=$(echo "$j" | jq -r .migration.batches)
+check "in flight after 5s: active=$active, $moved moved, $goal to go, $batches batches" \
+        [ "$active" = true ] && [ "$moved" -gt 0 ] && [ "$goal" -gt 0 ] && [ "$batches" -ge 2 ]
+# 5 s at 16 MiB/s (plus the first 1 MiB batch at once) is at most 81 MiB.
+check "the rate limit paces it ($moved pages <= 20736)" [ "$moved" -le 20736 ]
+check "status shows it migrating" \
+        [ "$(ctlj status | jq -r '.guests[] | select(.name=="web1") | .state')" = migrating ]
+ctl vm web1 | grep -q "migration     in progress (manual)"
+check "vm shows the migration in progress in its table" [ $? -eq 0 ]
+ctl migrate web1 >/dev/null 2>"$NF_TMP/err"
+check "a second migrate is refused as busy" grep -q "^numaflipctl: busy:" "$NF_TMP/err"
+
+ctl pause web1 >/dev/null
+before=$(vmf web1 .migration.moved_pages)
+advance 10s
+after=$(vmf web1 .migration.moved_pages)
+check "paused: nothing moves ($before -> $after), state $(vmf web1 .state)" \
+        [ "$before" = "$after" ] && [ "$(vmf web1 .state)" = paused ]
+ctl resume web1 >/dev/null
+advance 2m
+j=$(ctlj vm web1)
+check "resumed and finished: active=$(echo "$j" | jq .migration.active), completed=$(echo "$j" | jq .counters.completed)" \
+        [ "$(echo "$j" | jq -r .migration.active)" = false ] && [ "$(echo "$j" | jq .counters.completed)" = 1 ]
+check "counters add up: tried = moved + failed" \
+        [ "$(echo "$j" | jq '.counters.pages_tried == .counters.pages_moved + .counters.pages_failed')" = true ]
+check "web1 is home again (share $(echo "$j" | jq .counters.last_end_share) at the end)" \
+        fcmp "$(echo "$j" | jq .counters.last_end_share)" '<' 0.001
+check "bytes_moved = pages_moved * 4096" \
+        [ "$(echo "$j" | jq '.counters.bytes_moved == .counters.pages_moved * 4096')" = true ]
+nf_stop
+
+# Real time: a burst of flips makes 1 GiB web1 partly remote, a reload stops the
+# flips, then a manual migration at 32 MiB/s in 512 KiB batches runs for seconds.
+real_conf() {
+        printf '[defaults]\nmode = threshold\nthreshold = 100%%\ntarget = 0%%\n'
+        printf 'rate_limit = 32MiB/s\nbatch = 128 pages\n'
+        printf '[sim]\nnodes = 2\nnode_size = 4GiB\ncvm_node = 0\ncvm_memory = 1GiB\n'
+        printf 'step = 100ms\nclock = real\nspeed = 1\n'
+        printf '[sim.vm web1]\nmemory = 1GiB\nhome = 1\nflip_rate = %s\n' "$1"
+}
+real_conf 50000/s | nf_config
+nf_start
+sleep 2
+real_conf 0 | nf_config
+ctl reload >/dev/null
+remote=$(vmf web1 .remote_pages)
+check "real time: web1 drifted under the flip burst ($remote pages)" [ "$remote" -gt 20000 ]
+ctl migrate web1 >/dev/null
+seen=0
+slow=0
+for _ in $(seq 10); do
+        sleep 0.2
+        t0=$(date +%s%N)
+        j=$(ctlj vm web1)
+        t1=$(date +%s%N)
+        [ $(((t1 - t0) / 1000000)) -gt 500 ] && slow=$((slow + 1))
+        if [ "$(echo "$j" | jq -r .migration.active)" = true ] &&
+                [ "$(echo "$j" | jq .migration.moved_pages)" -gt 0 ]; then
+                seen=$((seen + 1))
+        fi
+done
+check "real time: vm answered mid-migration with partial progress ($seen of 10 looks)" \
+        [ "$seen" -ge 3 ]
+check "real time: no query took over 500ms while migrating ($slow slow)" [ "$slow" -eq 0 ]
+kill -TERM "$NF_PID"
+t0=$(date +%s%N)
+wait "$NF_PID"
+rc=$?
+t1=$(date +%s%N)
+NF_PID=""
+check "SIGTERM mid-migration: exit status 0 (got $rc)" [ "$rc" -eq 0 ]
+check "SIGTERM mid-migration: stopped within 2s ($(((t1 - t0) / 1000000)) ms)" \
+        [ $(((t1 - t0) / 1000000)) -lt 2000 ]
+check "SIGTERM mid-migration: abandoned plan logged with its progress" \
+        grep -Eq "web1: migration abandoned after [0-9]+ of [0-9]+ pages tried moved .*daemon stopping" "$NF_LOG"
+check "SIGTERM mid-migration: socket removed" [ ! -e "$NF_SOCK" ]
+
+nf_done
