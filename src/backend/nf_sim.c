@@ -149,34 +149,34 @@ int nf_sim_config_validate(const struct nf_sim_config *c, char *err, size_t errl
         uint64_t used[NF_MAX_NODES] = {0};
 
         if (c->nr_nodes < 1 || c->nr_nodes > NF_MAX_NODES) {
-                seterr(err, errlen, "nr_nodes must be 1..%d (got %u)", NF_MAX_NODES, c->nr_nodes);
+                seterr(err, errlen, "nodes: must be 1..%d (got %u)", NF_MAX_NODES, c->nr_nodes);
                 return -EINVAL;
         }
         if (c->node_pages == 0) {
-                seterr(err, errlen, "node_pages must be positive");
+                seterr(err, errlen, "node_size: must be positive");
                 return -EINVAL;
         }
         if (c->cvm_node >= c->nr_nodes) {
-                seterr(err, errlen, "cvm_node %u is not a node (nr_nodes %u)", c->cvm_node,
+                seterr(err, errlen, "cvm_node: %u is not a node (the host has %u)", c->cvm_node,
                        c->nr_nodes);
                 return -EINVAL;
         }
         if (c->cvm_pages > c->node_pages) {
-                seterr(err, errlen, "cvm_pages (%llu) exceed node_pages (%llu)",
+                seterr(err, errlen, "cvm_memory: %llu pages exceed node_size (%llu pages)",
                        (unsigned long long)c->cvm_pages, (unsigned long long)c->node_pages);
                 return -EINVAL;
         }
         if (c->step_ns == 0 || c->step_ns > MAX_STEP_NS) {
-                seterr(err, errlen, "step_ns must be 1ns..60s (got %llu)",
+                seterr(err, errlen, "step: must be 1ns..60s (got %llu ns)",
                        (unsigned long long)c->step_ns);
                 return -EINVAL;
         }
         if (c->clock != NF_SIM_CLOCK_REAL && c->clock != NF_SIM_CLOCK_VIRTUAL) {
-                seterr(err, errlen, "clock must be real or virtual");
+                seterr(err, errlen, "clock: must be real or virtual");
                 return -EINVAL;
         }
         if (c->clock == NF_SIM_CLOCK_REAL && !(c->speed > 0 && isfinite(c->speed))) {
-                seterr(err, errlen, "speed must be a positive number (got %g)", c->speed);
+                seterr(err, errlen, "speed: must be a positive number (got %g)", c->speed);
                 return -EINVAL;
         }
         if (c->nr_vms > NF_SIM_MAX_VMS) {
@@ -208,22 +208,22 @@ int nf_sim_config_validate(const struct nf_sim_config *c, char *err, size_t errl
                         }
                 }
                 if (v->memory_pages == 0) {
-                        seterr(err, errlen, "vm '%s': memory_pages must be positive", v->name);
+                        seterr(err, errlen, "vm '%s': memory: must be positive", v->name);
                         return -EINVAL;
                 }
                 if (v->home >= c->nr_nodes) {
-                        seterr(err, errlen, "vm '%s': home %u is not a node (nr_nodes %u)", v->name,
-                               v->home, c->nr_nodes);
+                        seterr(err, errlen, "vm '%s': home: %u is not a node (the host has %u)",
+                               v->name, v->home, c->nr_nodes);
                         return -EINVAL;
                 }
                 if (!(v->flip_rate >= 0 && v->flip_rate <= MAX_FLIP_RATE)) {
-                        seterr(err, errlen, "vm '%s': flip_rate must be 0..%.0f/s (got %g)",
+                        seterr(err, errlen, "vm '%s': flip_rate: must be 0..%.0f/s (got %g)",
                                v->name, MAX_FLIP_RATE, v->flip_rate);
                         return -EINVAL;
                 }
                 if (v->memory_pages > c->node_pages - used[v->home]) {
                         seterr(err, errlen,
-                               "vm '%s': memory_pages (%llu) do not fit on node %u "
+                               "vm '%s': memory: %llu pages do not fit on node %u "
                                "(%llu pages, %llu already used)",
                                v->name, (unsigned long long)v->memory_pages, v->home,
                                (unsigned long long)c->node_pages,
@@ -275,7 +275,7 @@ static int add_vm(struct nf_sim *s, const struct nf_sim_vm_config *v, char *err,
                 return -ENOSPC;
         }
         if (total_free(s) < v->memory_pages) {
-                seterr(err, errlen, "vm '%s': memory_pages (%llu) exceed the host's free memory",
+                seterr(err, errlen, "vm '%s': memory: %llu pages exceed the host's free memory",
                        v->name, (unsigned long long)v->memory_pages);
                 return -ENOMEM;
         }
@@ -487,22 +487,22 @@ static bool same_shape(const struct nf_sim *s, const struct nf_sim_config *c, ch
                        size_t errlen)
 {
         if (c->nr_nodes != s->nr_nodes) {
-                seterr(err, errlen, "nr_nodes cannot change while running (%u -> %u)", s->nr_nodes,
+                seterr(err, errlen, "nodes: cannot change while running (%u -> %u)", s->nr_nodes,
                        c->nr_nodes);
                 return false;
         }
         if (c->node_pages != s->node_pages) {
-                seterr(err, errlen, "node_pages cannot change while running (%llu -> %llu)",
+                seterr(err, errlen, "node_size: cannot change while running (%llu -> %llu pages)",
                        (unsigned long long)s->node_pages, (unsigned long long)c->node_pages);
                 return false;
         }
         if (c->cvm_node != s->cvm_node) {
-                seterr(err, errlen, "cvm_node cannot change while running (%u -> %u)", s->cvm_node,
+                seterr(err, errlen, "cvm_node: cannot change while running (%u -> %u)", s->cvm_node,
                        c->cvm_node);
                 return false;
         }
         if (c->cvm_pages != s->cvm_pages) {
-                seterr(err, errlen, "cvm_pages cannot change while running (%llu -> %llu)",
+                seterr(err, errlen, "cvm_memory: cannot change while running (%llu -> %llu pages)",
                        (unsigned long long)s->cvm_pages, (unsigned long long)c->cvm_pages);
                 return false;
         }
@@ -542,7 +542,7 @@ int nf_sim_reconfigure(struct nf_sim *s, const struct nf_sim_config *c, char *er
                         rc = add_vm(t, v, err, errlen);
                 } else if (vm->memory_pages != v->memory_pages) {
                         seterr(err, errlen,
-                               "vm '%s': memory_pages cannot change while it runs "
+                               "vm '%s': memory: cannot change while it runs "
                                "(remove it and add it again)",
                                v->name);
                         rc = -EINVAL;

@@ -41,7 +41,8 @@ struct nf_sim;
 /* Built-in defaults: 2 nodes of 8 GiB, CVM 2 GiB on node 0, 100 ms steps, no VMs. */
 void nf_sim_config_defaults(struct nf_sim_config *c);
 
-/* 0 or -EINVAL naming the field (and VM) that is wrong, e.g. memory beyond the node. */
+/* 0 or -EINVAL. The message starts with the config key at fault, after "vm 'NAME': "
+ * for a VM's ("vm 'web': memory: ... do not fit on node 1"), so config errors can name it. */
 int nf_sim_config_validate(const struct nf_sim_config *c, char *err, size_t errlen);
 
 /* A host at time now_ns: CVM memory on its node, each VM's memory on its home node. */

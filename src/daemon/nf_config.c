@@ -33,7 +33,11 @@ struct parse_ctx {
         const char *name; /* file name for messages */
         unsigned line;    /* line inih is handling (counted by our reader) */
         unsigned section_line;
-        unsigned fail_line; /* line of the first error we reported */
+        /* header lines of the sections whose cross-field errors are found at the end */
+        unsigned defaults_line, pool_line, sim_line;
+        unsigned sim_vm_line[NF_SIM_MAX_VMS];
+        unsigned fail_line;
+        int errnum; /* a read error */ /* line of the first error we reported */
         int failed;
         char *err;
         size_t errlen;
@@ -55,11 +59,26 @@ static void fail(struct parse_ctx *p, const char *section, const char *key, cons
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        if (key)
-                snprintf(p->err, p->errlen, "%s:%u: [%s] %s: %s", p->name, p->line, section, key,
-                         msg);
+        char where[PATH_MAX + 16];
+        if (p->line)
+                snprintf(where, sizeof(where), "%s:%u", p->name, p->line);
         else
-                snprintf(p->err, p->errlen, "%s:%u: [%s]: %s", p->name, p->line, section, msg);
+                snprintf(where, sizeof(where), "%s", p->name);
+        if (!*section)
+                snprintf(p->err, p->errlen, "%s: %s: %s", where, key, msg);
+        else if (key)
+                snprintf(p->err, p->errlen, "%s: [%s] %s: %s", where, section, key, msg);
+        else
+                snprintf(p->err, p->errlen, "%s: [%s]: %s", where, section, msg);
+}
+
+/* An error about a whole section, at its header's line. */
+static void fail_header(struct parse_ctx *p, const char *section, const char *msg)
+{
+        unsigned line = p->line;
+        p->line = p->section_line;
+        fail(p, section, NULL, "%s", msg);
+        p->line = line;
 }
 
 static void set_defaults(struct nf_config *c)
@@ -104,7 +123,7 @@ static int policy_key(struct parse_ctx *p, struct nf_policy_layer *l, const char
         int rc = 0;
         enum nf_policy_field f;
         struct nf_policy_params *v = &l->v;
-        int b;
+        int b = 0;
 
         if (strcmp(key, "mode") == 0) {
                 f = NF_PF_MODE;
@@ -177,9 +196,12 @@ static struct nf_sim_vm_config *sim_vm_section(struct parse_ctx *p, const char *
                 if (strcmp(s->vm[i].name, name) == 0)
                         return &s->vm[i];
         if (s->nr_vms >= NF_SIM_MAX_VMS) {
-                fail(p, section, NULL, "too many simulated VMs (at most %d)", NF_SIM_MAX_VMS);
+                char msg[64];
+                snprintf(msg, sizeof(msg), "too many simulated VMs (at most %d)", NF_SIM_MAX_VMS);
+                fail_header(p, section, msg);
                 return NULL;
         }
+        p->sim_vm_line[s->nr_vms] = p->section_line;
         struct nf_sim_vm_config *vm = &s->vm[s->nr_vms++];
         memset(vm, 0, sizeof(*vm));
         snprintf(vm->name, sizeof(vm->name), "%s", name);
@@ -196,11 +218,15 @@ static const char *section_arg(struct parse_ctx *p, const char *section, const c
         while (*name == ' ')
                 name++;
         if (!*name) {
-                fail(p, section, NULL, "section needs a name, e.g. [%sweb1]", prefix);
+                char msg[64];
+                snprintf(msg, sizeof(msg), "section needs a name, e.g. [%sweb1]", prefix);
+                fail_header(p, section, msg);
                 return NULL;
         }
         if (strlen(name) >= NF_NAME_MAX) {
-                fail(p, section, NULL, "name longer than %d characters", NF_NAME_MAX - 1);
+                char msg[64];
+                snprintf(msg, sizeof(msg), "name longer than %d characters", NF_NAME_MAX - 1);
+                fail_header(p, section, msg);
                 return NULL;
         }
         return name;
@@ -308,7 +334,7 @@ static int sim_key(struct parse_ctx *p, const char *section, const char *key, co
         struct nf_sim_config *s = &p->c->sim;
         char e[200];
         int rc = 0;
-        uint64_t u;
+        uint64_t u = 0;
         if (strcmp(key, "seed") == 0) {
                 rc = nf_parse_u64(value, UINT64_MAX, &s->seed, e, sizeof(e));
         } else if (strcmp(key, "nodes") == 0) {
@@ -361,8 +387,8 @@ static int sim_vm_key(struct parse_ctx *p, const char *section, const char *name
 {
         struct nf_sim_vm_config *vm = sim_vm_section(p, section, name);
         char e[200];
-        int rc = 0, b;
-        uint64_t u;
+        int rc = 0, b = 0;
+        uint64_t u = 0;
         if (!vm)
                 return 1;
         if (strcmp(key, "memory") == 0) {
@@ -394,14 +420,22 @@ static int handler(void *user, const char *section, const char *key, const char 
         if (strcmp(section, "daemon") == 0)
                 return daemon_key(p, section, key, value);
         if (strcmp(section, "defaults") == 0) {
+                if (!p->defaults_line)
+                        p->defaults_line = p->section_line;
                 if (!policy_key(p, &c->defaults, section, key, value))
                         fail(p, section, key, "unknown key");
                 return 1;
         }
-        if (strcmp(section, "pool") == 0)
+        if (strcmp(section, "pool") == 0) {
+                if (!p->pool_line)
+                        p->pool_line = p->section_line;
                 return pool_key(p, section, key, value);
-        if (strcmp(section, "sim") == 0)
+        }
+        if (strcmp(section, "sim") == 0) {
+                if (!p->sim_line)
+                        p->sim_line = p->section_line;
                 return sim_key(p, section, key, value);
+        }
         if (strncmp(section, SIM_VM_PREFIX, strlen(SIM_VM_PREFIX)) == 0) {
                 const char *name = section_arg(p, section, SIM_VM_PREFIX);
                 return name ? sim_vm_key(p, section, name, key, value) : 1;
@@ -429,40 +463,92 @@ static int handler(void *user, const char *section, const char *key, const char 
         if (section[0] == '\0')
                 fail(p, "", key, "key outside any section");
         else
-                fail(p, section, NULL,
-                     "unknown section (expected daemon, defaults, pool, sim, sim.vm NAME or "
-                     "vm NAME)");
+                fail_header(p, section,
+                            "unknown section (expected daemon, defaults, pool, sim, sim.vm NAME "
+                            "or vm NAME)");
         return 1;
 }
 
-/* inih's reader: one line per call, counted so messages can name it. */
+/* Longest section name inih keeps (its MAX_SECTION less the NUL); it cuts longer ones. */
+#define INIH_SECTION_MAX 49
+
+/* Skips the rest of an over-long line. */
+static void skip_rest(struct parse_ctx *p, char *str, int num)
+{
+        if (p->fp) {
+                while (fgets(str, num, p->fp) && !strchr(str, '\n'))
+                        ;
+                return;
+        }
+        const char *nl = strchr(p->text, '\n');
+        p->text = nl ? nl + 1 : p->text + strlen(p->text);
+}
+
+/* Reports an error on the line just read and stops the parse. */
+static char *reader_fail(struct parse_ctx *p, const char *what, int limit)
+{
+        if (!p->failed++) {
+                snprintf(p->err, p->errlen, "%s:%u: %s longer than %d characters", p->name, p->line,
+                         what, limit);
+                p->fail_line = p->line;
+        }
+        return NULL;
+}
+
+/*
+ * inih's reader: one line per call, counted so messages can name it. Leading blanks
+ * are dropped, so an indented key is a key and not (as inih has it) the continuation
+ * of the previous value. A line longer than inih's buffer is refused rather than read
+ * as two lines, unless it is a comment.
+ */
 static char *reader(char *str, int num, void *stream)
 {
         struct parse_ctx *p = stream;
-        char *r;
+        size_t n;
+        int next; /* the character after what fitted in str */
         if (p->fp) {
-                r = fgets(str, num, p->fp);
+                if (!fgets(str, num, p->fp)) {
+                        if (ferror(p->fp) && !p->failed++) {
+                                p->errnum = errno ? errno : EIO;
+                                snprintf(p->err, p->errlen, "%s: cannot read: %s", p->name,
+                                         strerror(p->errnum));
+                        }
+                        return NULL;
+                }
+                n = strlen(str);
+                next = n == (size_t)num - 1 && str[n - 1] != '\n' ? fgetc(p->fp) : EOF;
+                if (next != '\n' && next != EOF)
+                        ungetc(next, p->fp);
         } else {
                 if (!*p->text)
                         return NULL;
                 const char *nl = strchr(p->text, '\n');
-                size_t n = nl ? (size_t)(nl - p->text + 1) : strlen(p->text);
+                n = nl ? (size_t)(nl - p->text + 1) : strlen(p->text);
                 if (n > (size_t)num - 1)
                         n = (size_t)num - 1;
                 memcpy(str, p->text, n);
                 str[n] = '\0';
                 p->text += n;
-                r = str;
+                next = str[n - 1] != '\n' && *p->text ? *p->text++ : EOF;
+                if (next != '\n' && next != EOF)
+                        p->text--;
         }
-        if (r) {
-                p->line++;
-                const char *s = r;
-                while (*s == ' ' || *s == '\t')
-                        s++;
-                if (*s == '[')
-                        p->section_line = p->line;
+        p->line++;
+        size_t blank = strspn(str, " \t");
+        memmove(str, str + blank, n - blank + 1);
+        if (next != '\n' && next != EOF) {
+                if (*str != ';' && *str != '#')
+                        return reader_fail(p, "line", num - 1);
+                skip_rest(p, str, num);
+                snprintf(str, (size_t)num, ";");
         }
-        return r;
+        if (*str == '[') {
+                p->section_line = p->line;
+                size_t len = strcspn(str + 1, "]");
+                if (str[1 + len] == ']' && len > INIH_SECTION_MAX)
+                        return reader_fail(p, "section name", INIH_SECTION_MAX);
+        }
+        return str;
 }
 
 static void resolve(const struct nf_config *c, const struct nf_vm_config *vm,
@@ -550,7 +636,45 @@ char *nf_config_source_format(const struct nf_config *c, const char *vm,
         return buf;
 }
 
-/* Cross-field checks once the whole file is read; messages name the section's line. */
+/*
+ * A cross-field error found once the whole file is read. The checks start their
+ * messages with the key at fault ("target: 5% is above ..."); it is named like a key
+ * error, at the line of the section's header.
+ */
+static void fail_checked(struct parse_ctx *p, const char *section, unsigned line, const char *msg)
+{
+        char key[32];
+        size_t n = strcspn(msg, ": ");
+        p->line = line;
+        if (n > 0 && n < sizeof(key) && strncmp(msg + n, ": ", 2) == 0) {
+                memcpy(key, msg, n);
+                key[n] = '\0';
+                fail(p, section, key, "%s", msg + n + 2);
+        } else {
+                fail(p, section, NULL, "%s", msg);
+        }
+}
+
+/* The sim's message names a VM as "vm 'NAME': "; that is the [sim.vm NAME] section. */
+static void fail_sim(struct parse_ctx *p, const char *msg)
+{
+        const struct nf_sim_config *s = &p->c->sim;
+        if (strncmp(msg, "vm '", 4) == 0) {
+                const char *name = msg + 4, *q = strstr(name, "': ");
+                for (size_t i = 0; q && i < s->nr_vms; i++) {
+                        if (strlen(s->vm[i].name) == (size_t)(q - name) &&
+                            strncmp(s->vm[i].name, name, (size_t)(q - name)) == 0) {
+                                char sec[NF_NAME_MAX + 8];
+                                snprintf(sec, sizeof(sec), SIM_VM_PREFIX "%s", s->vm[i].name);
+                                fail_checked(p, sec, p->sim_vm_line[i], q + 3);
+                                return;
+                        }
+                }
+        }
+        fail_checked(p, "sim", p->sim_line, msg);
+}
+
+/* Cross-field checks once the whole file is read. */
 static int validate(struct parse_ctx *p)
 {
         struct nf_config *c = p->c;
@@ -560,32 +684,24 @@ static int validate(struct parse_ctx *p)
 
         resolve(c, NULL, &pp, &src);
         if (nf_policy_validate(&pp, e, sizeof(e)) != 0) {
-                p->line = 0;
-                for (int f = 0; f < NF_PF_COUNT; f++)
-                        if (src.line[f] > p->line)
-                                p->line = src.line[f];
-                fail(p, "defaults", NULL, "%s", e);
+                fail_checked(p, "defaults", p->defaults_line, e);
                 return -EINVAL;
         }
         for (size_t i = 0; i < c->nr_vms; i++) {
                 resolve(c, &c->vms[i], &pp, &src);
                 if (nf_policy_validate(&pp, e, sizeof(e)) != 0) {
                         char sec[NF_NAME_MAX + 4];
-                        snprintf(sec, sizeof(sec), "vm %s", c->vms[i].name);
-                        p->line = c->vms[i].line;
-                        fail(p, sec, NULL, "%s", e);
+                        snprintf(sec, sizeof(sec), VM_PREFIX "%s", c->vms[i].name);
+                        fail_checked(p, sec, c->vms[i].line, e);
                         return -EINVAL;
                 }
         }
         if (nf_poolsize_validate(&c->pool, e, sizeof(e)) != 0) {
-                p->line = 0;
-                snprintf(p->err, p->errlen, "%s: [pool]: %s", p->name, e);
-                p->failed = 1;
+                fail_checked(p, "pool", p->pool_line, e);
                 return -EINVAL;
         }
         if (nf_sim_config_validate(&c->sim, e, sizeof(e)) != 0) {
-                snprintf(p->err, p->errlen, "%s: [sim]: %s", p->name, e);
-                p->failed = 1;
+                fail_sim(p, e);
                 return -EINVAL;
         }
         return 0;
@@ -615,7 +731,7 @@ static int load(struct parse_ctx *p, struct nf_config **out)
                 validate(p);
         if (p->failed) {
                 nf_config_free(p->c);
-                return -EINVAL;
+                return p->errnum ? -p->errnum : -EINVAL;
         }
         *out = p->c;
         return 0;

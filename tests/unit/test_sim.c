@@ -297,12 +297,12 @@ static void m_nofit_cvm(struct nf_sim_config *c)
 static void test_validate_names_field(void **state)
 {
         static const struct bad_case cases[] = {
-            {"no nodes", m_nodes0, "nr_nodes", NULL},
-            {"too many nodes", m_nodes65, "nr_nodes", NULL},
-            {"empty nodes", m_node_pages, "node_pages", NULL},
+            {"no nodes", m_nodes0, "nodes: ", NULL},
+            {"too many nodes", m_nodes65, "nodes: ", NULL},
+            {"empty nodes", m_node_pages, "node_size: ", NULL},
             {"cvm beyond nodes", m_cvm_node, "cvm_node", NULL},
-            {"cvm too big", m_cvm_pages, "cvm_pages", NULL},
-            {"zero step", m_step0, "step_ns", NULL},
+            {"cvm too big", m_cvm_pages, "cvm_memory: ", NULL},
+            {"zero step", m_step0, "step: ", NULL},
             {"zero speed", m_speed, "speed", NULL},
             {"nan speed", m_speed_nan, "speed", NULL},
             {"bad clock", m_clock, "clock", NULL},
@@ -311,7 +311,7 @@ static void test_validate_names_field(void **state)
             {"long name", m_longname, "vm[0]", "name"},
             {"duplicate name", m_dupname, "'web'", "twice"},
             {"cvm name", m_cvmname, "'Domain-0'", "control domain"},
-            {"no memory", m_mem0, "'web'", "memory_pages"},
+            {"no memory", m_mem0, "'web'", "memory: "},
             {"home beyond nodes", m_home, "'web'", "home"},
             {"negative rate", m_rate_neg, "'web'", "flip_rate"},
             {"nan rate", m_rate_nan, "'web'", "flip_rate"},
@@ -966,10 +966,10 @@ static void test_reconfigure_rejects(void **state)
                 const char *field;
                 void (*mutate)(struct nf_sim_config *c);
         } shape[] = {
-            {"nr_nodes", s_nodes3},
-            {"node_pages", s_node_pages},
+            {"nodes: ", s_nodes3},
+            {"node_size: ", s_node_pages},
             {"cvm_node", s_cvm_node},
-            {"cvm_pages", s_cvm_pages},
+            {"cvm_memory: ", s_cvm_pages},
         };
 
         (void)state;
@@ -993,7 +993,7 @@ static void test_reconfigure_rejects(void **state)
         add_vm(&bad, "new", 10, 1, 0, true);
         assert_int_equal(nf_sim_reconfigure(s, &bad, err, sizeof(err)), -EINVAL);
         assert_non_null(strstr(err, "'web'"));
-        assert_non_null(strstr(err, "memory_pages"));
+        assert_non_null(strstr(err, "memory: "));
 
         bad = c;
         bad.vm[0].flip_rate = -3;
@@ -1180,7 +1180,7 @@ static void test_backend_ops(void **state)
         /* A host of another shape is refused and the running one stays. */
         c.node_pages *= 2;
         assert_int_equal(be->ops->reload(be, &env, err, sizeof(err)), -EINVAL);
-        assert_non_null(strstr(err, "node_pages"));
+        assert_non_null(strstr(err, "node_size: "));
         assert_int_equal(be->ops->topology(be, &t), 0);
         assert_int_equal(t.node[1].total_pages, 8 * GIB_PAGES);
         be->ops->close(be);

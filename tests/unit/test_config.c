@@ -1,0 +1,822 @@
+/* Unit tests for numaflipd's config: defaults, every key, every error message, policy sources. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "nf_config.h"
+#include "nf_proto.h"
+#include "nf_units.h"
+
+#define MIB (1024ull * 1024)
+#define GIB (1024ull * MIB)
+#define SEC NF_NS_PER_SEC
+#define MS NF_NS_PER_MS
+
+/* A config that must load; fails the test with the error otherwise. */
+static struct nf_config *load_ok(const char *text)
+{
+        struct nf_config *c = NULL;
+        char err[512] = "";
+        int rc = nf_config_load_string(text, "test.conf", &c, err, sizeof(err));
+        if (rc != 0)
+                fail_msg("config rejected (%d): %s\n---\n%s", rc, err, text);
+        assert_non_null(c);
+        return c;
+}
+
+/* A config that must fail with exactly msg, leaving *out alone. */
+static void expect_err(const char *text, const char *msg)
+{
+        struct nf_config *sentinel = (struct nf_config *)&sentinel;
+        struct nf_config *c = sentinel;
+        char err[512] = "";
+        int rc = nf_config_load_string(text, "test.conf", &c, err, sizeof(err));
+        if (rc != -EINVAL || strcmp(err, msg) != 0)
+                fail_msg("rc %d, error\n  \"%s\"\nwant\n  \"%s\"\n---\n%s", rc, err, msg, text);
+        assert_ptr_equal(c, sentinel);
+}
+
+struct bad {
+        const char *text;
+        const char *msg;
+};
+
+static void expect_errs(const struct bad *t, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                expect_err(t[i].text, t[i].msg);
+}
+
+static void test_builtin_defaults(void **state)
+{
+        (void)state;
+        struct nf_config *fresh = nf_config_new();
+        struct nf_config *c = load_ok("; nothing but a comment\n\n");
+        struct nf_policy_params pol;
+        struct nf_pool_params pool;
+        struct nf_sim_config sim;
+
+        assert_non_null(fresh);
+        nf_policy_defaults(&pol);
+        nf_poolsize_defaults(&pool);
+        pool.mode = NF_POOL_OFF; /* pools are opt-in */
+        nf_sim_config_defaults(&sim);
+        for (int i = 0; i < 2; i++) {
+                const struct nf_config *x = i ? c : fresh;
+                assert_string_equal(x->backend, "auto");
+                assert_string_equal(x->socket_path, NF_DEFAULT_SOCKET);
+                assert_string_equal(x->socket_group, "");
+                assert_int_equal(x->socket_mode, 0660);
+                assert_int_equal(x->poll_ns, 5 * SEC);
+                assert_int_equal(x->log_level, NF_LOG_INFO);
+                assert_int_equal(x->global_rate_limit, GIB);
+                assert_int_equal(x->defaults.set, 0);
+                assert_memory_equal(&x->defaults.v, &pol, sizeof(pol));
+                assert_memory_equal(&x->pool, &pool, sizeof(pool));
+                assert_int_equal(x->pool_nodes, 0);
+                assert_memory_equal(&x->sim, &sim, sizeof(sim));
+                assert_int_equal(x->nr_vms, 0);
+                assert_null(x->vms);
+        }
+        assert_string_equal(c->path, "test.conf");
+        assert_string_equal(fresh->path, "");
+        nf_config_free(fresh);
+        nf_config_free(c);
+        nf_config_free(NULL);
+}
+
+static void test_daemon_keys(void **state)
+{
+        (void)state;
+        struct nf_config *c = load_ok("[daemon]\n"
+                                      "backend = sim\n"
+                                      "socket = /tmp/nf test.sock\n"
+                                      "socket_group = numaflip\n"
+                                      "socket_mode = 0600\n"
+                                      "poll = 1m30s\n"
+                                      "log_level = debug\n"
+                                      "rate_limit = 512MiB/s\n");
+        assert_string_equal(c->backend, "sim");
+        assert_string_equal(c->socket_path, "/tmp/nf test.sock");
+        assert_string_equal(c->socket_group, "numaflip");
+        assert_int_equal(c->socket_mode, 0600);
+        assert_int_equal(c->poll_ns, 90 * SEC);
+        assert_int_equal(c->log_level, NF_LOG_DEBUG);
+        assert_int_equal(c->global_rate_limit, 512 * MIB);
+        nf_config_free(c);
+
+        static const char *const backends[] = {"auto", "xen", "linux", "sim"};
+        for (size_t i = 0; i < 4; i++) {
+                char text[64];
+                snprintf(text, sizeof(text), "[daemon]\nbackend=%s\n", backends[i]);
+                c = load_ok(text);
+                assert_string_equal(c->backend, backends[i]);
+                nf_config_free(c);
+        }
+        c = load_ok("[daemon]\npoll = 1ms\nrate_limit = unlimited\nsocket_mode = 777\n"
+                    "log_level = err\n");
+        assert_int_equal(c->poll_ns, MS);
+        assert_int_equal(c->global_rate_limit, 0);
+        assert_int_equal(c->socket_mode, 0777);
+        assert_int_equal(c->log_level, NF_LOG_ERR);
+        nf_config_free(c);
+}
+
+static void test_defaults_keys(void **state)
+{
+        (void)state;
+        struct nf_config *c = load_ok("[defaults]\n"
+                                      "mode = periodic\n"
+                                      "period = 10m\n"
+                                      "threshold = 0.1\n"
+                                      "target = 3%\n"
+                                      "cooldown = 500ms\n"
+                                      "rate_limit = 64MiB/s\n"
+                                      "batch = 16MiB\n"
+                                      "dry_run = yes\n");
+        const struct nf_policy_layer *l = &c->defaults;
+        assert_int_equal(l->set, (1u << NF_PF_COUNT) - 1);
+        assert_int_equal(l->v.mode, NF_MODE_PERIODIC);
+        assert_int_equal(l->v.period_ns, 600 * SEC);
+        assert_true(l->v.threshold == 0.1);
+        assert_true(l->v.target == 0.03);
+        assert_int_equal(l->v.cooldown_ns, 500 * MS);
+        assert_int_equal(l->v.rate_limit, 64 * MIB);
+        assert_int_equal(l->v.batch_pages, 16 * MIB / NF_PAGE_SIZE);
+        assert_true(l->v.dry_run);
+        for (int f = 0; f < NF_PF_COUNT; f++)
+                assert_int_equal(l->line[f], (unsigned)f + 2);
+        nf_config_free(c);
+
+        /* The other modes, and batch in pages. */
+        static const struct {
+                const char *mode;
+                enum nf_mode want;
+        } modes[] = {
+            {"off", NF_MODE_OFF}, {"monitor", NF_MODE_MONITOR}, {"threshold", NF_MODE_THRESHOLD}};
+        for (size_t i = 0; i < 3; i++) {
+                char text[96];
+                snprintf(text, sizeof(text), "[defaults]\nmode = %s\nbatch = 7 pages\n",
+                         modes[i].mode);
+                c = load_ok(text);
+                assert_int_equal(c->defaults.v.mode, modes[i].want);
+                assert_int_equal(c->defaults.v.batch_pages, 7);
+                assert_int_equal(c->defaults.set, 1u << NF_PF_MODE | 1u << NF_PF_BATCH);
+                nf_config_free(c);
+        }
+}
+
+static void test_pool_keys(void **state)
+{
+        (void)state;
+        struct nf_config *c = load_ok("[pool]\n"
+                                      "mode = dynamic\n"
+                                      "size = 128 pages\n"
+                                      "min = 64KiB\n"
+                                      "max = 64MiB\n"
+                                      "interval = 2s\n"
+                                      "grow_above = 80%\n"
+                                      "shrink_below = 0.1\n"
+                                      "step = 25%\n"
+                                      "nodes = 0,2-3\n");
+        assert_int_equal(c->pool.mode, NF_POOL_DYNAMIC);
+        assert_int_equal(c->pool.size, 128);
+        assert_int_equal(c->pool.min, 16);
+        assert_int_equal(c->pool.max, 64 * MIB / NF_PAGE_SIZE);
+        assert_int_equal(c->pool.interval_ns, 2 * SEC);
+        assert_true(c->pool.grow_above == 0.8);
+        assert_true(c->pool.shrink_below == 0.1);
+        assert_true(c->pool.step == 0.25);
+        assert_int_equal(c->pool_nodes, NF_NODE_BIT(0) | NF_NODE_BIT(2) | NF_NODE_BIT(3));
+        nf_config_free(c);
+
+        c = load_ok("[pool]\nmode = static\nsize = 1MiB\n");
+        assert_int_equal(c->pool.mode, NF_POOL_STATIC);
+        assert_int_equal(c->pool.size, 256);
+        nf_config_free(c);
+}
+
+static void test_sim_keys(void **state)
+{
+        (void)state;
+        struct nf_config *c = load_ok("[sim]\n"
+                                      "seed = 1234567890123\n"
+                                      "nodes = 4\n"
+                                      "node_size = 4GiB\n"
+                                      "cvm_node = 3\n"
+                                      "cvm_memory = 512MiB\n"
+                                      "step = 250ms\n"
+                                      "clock = virtual\n"
+                                      "speed = 2.5\n"
+                                      "[sim.vm web1]\n"
+                                      "memory = 1GiB\n"
+                                      "home = 2\n"
+                                      "flip_rate = 1.5k/s\n"
+                                      "migratable = no\n"
+                                      "[sim.vm db1]\n"
+                                      "flip_rate = 600/m\n");
+        const struct nf_sim_config *s = &c->sim;
+        assert_int_equal(s->seed, 1234567890123ull);
+        assert_int_equal(s->nr_nodes, 4);
+        assert_int_equal(s->node_pages, 4 * GIB / NF_PAGE_SIZE);
+        assert_int_equal(s->cvm_node, 3);
+        assert_int_equal(s->cvm_pages, 512 * MIB / NF_PAGE_SIZE);
+        assert_int_equal(s->step_ns, 250 * MS);
+        assert_int_equal(s->clock, NF_SIM_CLOCK_VIRTUAL);
+        assert_true(s->speed == 2.5);
+        assert_int_equal(s->nr_vms, 2);
+        assert_string_equal(s->vm[0].name, "web1");
+        assert_int_equal(s->vm[0].memory_pages, GIB / NF_PAGE_SIZE);
+        assert_int_equal(s->vm[0].home, 2);
+        assert_true(s->vm[0].flip_rate == 1500.0);
+        assert_false(s->vm[0].migratable);
+        /* Unset keys of a simulated VM: 1 GiB on node 1, migratable. */
+        assert_string_equal(s->vm[1].name, "db1");
+        assert_int_equal(s->vm[1].memory_pages, GIB / NF_PAGE_SIZE);
+        assert_int_equal(s->vm[1].home, 1);
+        assert_true(s->vm[1].flip_rate == 10.0);
+        assert_true(s->vm[1].migratable);
+        nf_config_free(c);
+
+        /* A one-node host puts a VM on node 0 by default; clock real is the default. */
+        c = load_ok("[sim]\nnodes = 1\nclock = real\n[sim.vm a]\nmemory = 4096 pages\n");
+        assert_int_equal(c->sim.clock, NF_SIM_CLOCK_REAL);
+        assert_int_equal(c->sim.vm[0].home, 0);
+        assert_int_equal(c->sim.vm[0].memory_pages, 4096);
+        nf_config_free(c);
+
+        /* A section seen twice adds to the same VM. */
+        c = load_ok("[sim.vm a]\nmemory = 8MiB\n[sim]\nseed = 3\n[sim.vm a]\nhome = 0\n");
+        assert_int_equal(c->sim.nr_vms, 1);
+        assert_int_equal(c->sim.vm[0].memory_pages, 2048);
+        assert_int_equal(c->sim.vm[0].home, 0);
+        nf_config_free(c);
+}
+
+static void test_vm_keys(void **state)
+{
+        (void)state;
+        struct nf_config *c = load_ok("[vm web1]\n"
+                                      "mode = monitor\n"
+                                      "home = 1,3\n"
+                                      "dry_run = on\n"
+                                      "\n"
+                                      "[vm db1]\n"
+                                      "threshold = 10%\n"
+                                      "[vm web1]\n"
+                                      "batch = 3 pages\n");
+        assert_int_equal(c->nr_vms, 2);
+        const struct nf_vm_config *w = nf_config_vm(c, "web1");
+        const struct nf_vm_config *d = nf_config_vm(c, "db1");
+        assert_ptr_equal(w, &c->vms[0]);
+        assert_ptr_equal(d, &c->vms[1]);
+        assert_null(nf_config_vm(c, "web"));
+        assert_null(nf_config_vm(c, "web1 "));
+        assert_string_equal(w->name, "web1");
+        assert_int_equal(w->line, 1); /* its first header */
+        assert_int_equal(w->home, NF_NODE_BIT(1) | NF_NODE_BIT(3));
+        assert_int_equal(w->policy.set, 1u << NF_PF_MODE | 1u << NF_PF_DRY_RUN | 1u << NF_PF_BATCH);
+        assert_int_equal(w->policy.v.mode, NF_MODE_MONITOR);
+        assert_true(w->policy.v.dry_run);
+        assert_int_equal(w->policy.v.batch_pages, 3);
+        assert_int_equal(w->policy.line[NF_PF_BATCH], 9);
+        assert_int_equal(w->policy.line[NF_PF_MODE], 2);
+        assert_int_equal(w->policy.line[NF_PF_DRY_RUN], 4);
+        assert_int_equal(d->line, 6);
+        assert_int_equal(d->home, 0);
+        assert_int_equal(d->policy.set, 1u << NF_PF_THRESHOLD);
+        assert_true(d->policy.v.threshold == 0.1);
+        nf_config_free(c);
+}
+
+static void test_value_errors(void **state)
+{
+        (void)state;
+        static const struct bad t[] = {
+            /* [daemon] */
+            {"[daemon]\nbackend = kvm\n",
+             "test.conf:2: [daemon] backend: unknown backend 'kvm' (expected auto, xen, linux or "
+             "sim)"},
+            {"[daemon]\nsocket = relative.sock\n",
+             "test.conf:2: [daemon] socket: socket must be an absolute path shorter than 108"},
+            {"[daemon]\nsocket_group = "
+             "ggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggg\n",
+             "test.conf:2: [daemon] socket_group: group name too long"},
+            {"[daemon]\nsocket_mode = 0400\n",
+             "test.conf:2: [daemon] socket_mode: invalid mode '0400' (octal, at most 0777, owner "
+             "rw required)"},
+            {"[daemon]\nsocket_mode = 1777\n",
+             "test.conf:2: [daemon] socket_mode: invalid mode '1777' (octal, at most 0777, owner "
+             "rw required)"},
+            {"[daemon]\nsocket_mode = 0689\n",
+             "test.conf:2: [daemon] socket_mode: invalid mode '0689' (octal, at most 0777, owner "
+             "rw required)"},
+            {"[daemon]\npoll = 500us\n",
+             "test.conf:2: [daemon] poll: poll interval '500us' is below 1ms"},
+            {"[daemon]\npoll = soon\n",
+             "test.conf:2: [daemon] poll: invalid duration 'soon': expected a number"},
+            {"[daemon]\nlog_level = loud\n",
+             "test.conf:2: [daemon] log_level: invalid log level 'loud' (expected err, warning, "
+             "notice, info or debug)"},
+            {"[daemon]\nrate_limit = fast\n",
+             "test.conf:2: [daemon] rate_limit: invalid rate 'fast': expected a number"},
+            /* [defaults], and the same parsers in [vm NAME] */
+            {"[defaults]\nmode = always\n",
+             "test.conf:2: [defaults] mode: invalid mode 'always' (expected off, monitor, "
+             "periodic or threshold)"},
+            {"[defaults]\nperiod = 5x\n",
+             "test.conf:2: [defaults] period: invalid duration '5x': unknown unit 'x'"},
+            {"[defaults]\n\nthreshold = 5x%\n",
+             "test.conf:3: [defaults] threshold: invalid share '5x%': unknown unit 'x%'"},
+            {"[defaults]\ntarget = 120%\n",
+             "test.conf:2: [defaults] target: invalid share '120%': above 100%"},
+            {"[defaults]\ncooldown = -1s\n",
+             "test.conf:2: [defaults] cooldown: invalid duration '-1s': negative values are not "
+             "allowed"},
+            {"[defaults]\nrate_limit = 5 parsecs\n",
+             "test.conf:2: [defaults] rate_limit: invalid rate '5 parsecs': unknown unit "
+             "'parsecs'"},
+            {"[defaults]\nbatch = 0\n",
+             "test.conf:2: [defaults] batch: batch must be at least one page"},
+            {"[defaults]\nbatch = 1000\n",
+             "test.conf:2: [defaults] batch: invalid size '1000': not a multiple of the page size "
+             "(4096 bytes)"},
+            {"[defaults]\ndry_run = maybe\n",
+             "test.conf:2: [defaults] dry_run: invalid boolean 'maybe': expected yes/no, "
+             "true/false, on/off or 1/0"},
+            {"[vm web1]\nthreshold = lots\n",
+             "test.conf:2: [vm web1] threshold: invalid share 'lots': expected a number"},
+            {"[vm web1]\nmode = sometimes\n",
+             "test.conf:2: [vm web1] mode: invalid mode 'sometimes' (expected off, monitor, "
+             "periodic or threshold)"},
+            {"[vm web1]\nhome = 64\n", "test.conf:2: [vm web1] home: invalid node list '64': node "
+                                       "64 does not exist (64 nodes)"},
+            /* [pool] */
+            {"[pool]\nmode = huge\n",
+             "test.conf:2: [pool] mode: invalid pool mode 'huge' (expected off, static or "
+             "dynamic)"},
+            {"[pool]\nsize = big\n", "test.conf:2: [pool] size: invalid size 'big': expected a "
+                                     "number"},
+            {"[pool]\nmin = 1\n", "test.conf:2: [pool] min: invalid size '1': not a "
+                                  "multiple of the page size (4096 bytes)"},
+            {"[pool]\nmax = -4\n", "test.conf:2: [pool] max: invalid size '-4': negative values "
+                                   "are not allowed"},
+            {"[pool]\ninterval = 1y\n",
+             "test.conf:2: [pool] interval: invalid duration '1y': unknown unit 'y'"},
+            {"[pool]\ngrow_above = 2\n",
+             "test.conf:2: [pool] grow_above: invalid share '2': above 1 (write a percentage with "
+             "'%', e.g. '5%')"},
+            {"[pool]\nshrink_below = x\n",
+             "test.conf:2: [pool] shrink_below: invalid share 'x': expected a number"},
+            {"[pool]\nstep = 10%%\n",
+             "test.conf:2: [pool] step: invalid share '10%%': unknown unit '%%'"},
+            {"[pool]\nnodes = 1-\n",
+             "test.conf:2: [pool] nodes: invalid node list '1-': expected a node number or a "
+             "range like 0-3"},
+            /* [sim] */
+            {"[sim]\nseed = -1\n",
+             "test.conf:2: [sim] seed: invalid number '-1': negative values are not allowed"},
+            {"[sim]\nnodes = 0\n", "test.conf:2: [sim] nodes: a host needs at least one node"},
+            {"[sim]\nnodes = 65\n",
+             "test.conf:2: [sim] nodes: invalid number '65': above the maximum 64"},
+            {"[sim]\nnode_size = 1GB/s\n",
+             "test.conf:2: [sim] node_size: invalid size '1GB/s': unknown unit 'GB/s'"},
+            {"[sim]\ncvm_node = 64\n", "test.conf:2: [sim] cvm_node: invalid number '64': above "
+                                       "the maximum 63"},
+            {"[sim]\ncvm_memory = 1.5\n",
+             "test.conf:2: [sim] cvm_memory: invalid size '1.5': not a multiple of the page "
+             "size (4096 bytes)"},
+            {"[sim]\nstep = fast\n",
+             "test.conf:2: [sim] step: invalid duration 'fast': expected a number"},
+            {"[sim]\nclock = wall\n",
+             "test.conf:2: [sim] clock: invalid clock 'wall' (expected real or virtual)"},
+            {"[sim]\nspeed = 0\n",
+             "test.conf:2: [sim] speed: invalid speed '0' (a factor above 0, at most 1000000)"},
+            {"[sim]\nspeed = 1e7\n",
+             "test.conf:2: [sim] speed: invalid speed '1e7' (a factor above 0, at most 1000000)"},
+            {"[sim]\nspeed = nan\n",
+             "test.conf:2: [sim] speed: invalid speed 'nan' (a factor above 0, at most 1000000)"},
+            {"[sim]\nspeed = 2x\n",
+             "test.conf:2: [sim] speed: invalid speed '2x' (a factor above 0, at most 1000000)"},
+            /* [sim.vm NAME] */
+            {"[sim.vm web1]\nmemory = lots\n",
+             "test.conf:2: [sim.vm web1] memory: invalid size 'lots': expected a number"},
+            {"[sim.vm web1]\nhome = 64\n",
+             "test.conf:2: [sim.vm web1] home: invalid number '64': above the maximum 63"},
+            {"[sim.vm web1]\nflip_rate = fast\n",
+             "test.conf:2: [sim.vm web1] flip_rate: invalid event rate 'fast': expected a number"},
+            {"[sim.vm web1]\nmigratable = perhaps\n",
+             "test.conf:2: [sim.vm web1] migratable: invalid boolean 'perhaps': expected yes/no, "
+             "true/false, on/off or 1/0"},
+        };
+        expect_errs(t, sizeof(t) / sizeof(t[0]));
+
+        /* A socket path must fit in sockaddr_un: 107 characters do, 108 do not. */
+        char text[256], path[128];
+        memset(path, 'a', sizeof(path));
+        path[0] = '/';
+        path[107] = '\0';
+        snprintf(text, sizeof(text), "\n[daemon]\nsocket = %s\n", path);
+        struct nf_config *c = load_ok(text);
+        assert_string_equal(c->socket_path, path);
+        nf_config_free(c);
+        path[107] = 'a';
+        path[108] = '\0';
+        snprintf(text, sizeof(text), "\n[daemon]\nsocket = %s\n", path);
+        expect_err(
+            text, "test.conf:3: [daemon] socket: socket must be an absolute path shorter than 108");
+}
+
+static void test_structure_errors(void **state)
+{
+        (void)state;
+        static const struct bad t[] = {
+            {"[daemon]\nbackend = sim\n[deamon]\nbackend = sim\n",
+             "test.conf:3: [deamon]: unknown section (expected daemon, defaults, pool, sim, "
+             "sim.vm NAME or vm NAME)"},
+            {"[vm]\nmode = off\n",
+             "test.conf:1: [vm]: unknown section (expected daemon, defaults, pool, sim, sim.vm "
+             "NAME or vm NAME)"},
+            {"[daemon]\npoll_interval = 1s\n", "test.conf:2: [daemon] poll_interval: unknown key"},
+            {"[defaults]\nhome = 1\n", "test.conf:2: [defaults] home: unknown key"},
+            {"[vm a]\nspeed = 1\n", "test.conf:2: [vm a] speed: unknown key"},
+            {"[pool]\nthreshold = 5%\n", "test.conf:2: [pool] threshold: unknown key"},
+            {"[sim]\nmemory = 1G\n", "test.conf:2: [sim] memory: unknown key"},
+            {"[sim.vm a]\nmode = off\n", "test.conf:2: [sim.vm a] mode: unknown key"},
+            {"; a comment\nbackend = sim\n", "test.conf:2: backend: key outside any section"},
+            {"[daemon]\nbackend = sim\nthis line is nonsense\n",
+             "test.conf:3: syntax error (expected [section], key = value or a comment)"},
+            {"[daemon\nbackend = sim\n",
+             "test.conf:1: syntax error (expected [section], key = value or a comment)"},
+            /* The first error is reported, not a later one. */
+            {"[daemon]\npoll = never\nbackend = kvm\n",
+             "test.conf:2: [daemon] poll: invalid duration 'never': expected a number"},
+            {"[vm ]\nmode = off\n", "test.conf:1: [vm ]: section needs a name, e.g. [vm web1]"},
+            {"[sim.vm ]\nmemory = 1G\n",
+             "test.conf:1: [sim.vm ]: section needs a name, e.g. [sim.vm web1]"},
+        };
+        expect_errs(t, sizeof(t) / sizeof(t[0]));
+}
+
+/* Policy checks that need the whole file name the section's header line and the key. */
+static void test_cross_field_errors(void **state)
+{
+        (void)state;
+        static const struct bad t[] = {
+            {"[daemon]\nbackend = sim\n[defaults]\nthreshold = 2%\ntarget = 3%\n",
+             "test.conf:3: [defaults] target: 3% is above the threshold 2%"},
+            /* [defaults] alone is fine; the VM inherits threshold and breaks it. */
+            {"[defaults]\nthreshold = 10%\ntarget = 5%\n\n[vm web1]\nthreshold = 4%\n",
+             "test.conf:5: [vm web1] target: 5% is above the threshold 4%"},
+            {"[vm a]\nmode = off\n[vm b]\nmode = periodic\nperiod = 0\n",
+             "test.conf:3: [vm b] period: must be above 0 in periodic mode"},
+            {"[defaults]\nmode = periodic\nperiod = 0s\n",
+             "test.conf:1: [defaults] period: must be above 0 in periodic mode"},
+        };
+        expect_errs(t, sizeof(t) / sizeof(t[0]));
+
+        /* The same values pass where the mode ignores them. */
+        struct nf_config *c = load_ok("[defaults]\nmode = periodic\nthreshold = 1%\ntarget = 3%\n"
+                                      "[vm a]\nmode = off\nperiod = 0\n");
+        nf_config_free(c);
+}
+
+static void test_pool_validation(void **state)
+{
+        (void)state;
+        static const struct bad t[] = {
+            {"[daemon]\n[pool]\nmode = dynamic\nmin = 100 pages\nmax = 50 pages\nsize = 60 pages\n",
+             "test.conf:2: [pool] min: 100 pages is above max (50 pages)"},
+            {"[pool]\nmode = dynamic\nsize = 8 pages\nmin = 16 pages\n",
+             "test.conf:1: [pool] size: 8 pages is outside min..max (16..262144 pages)"},
+            {"[pool]\nmode = dynamic\nmax = 0\n",
+             "test.conf:1: [pool] max: must be at least one page"},
+            {"[pool]\nmode = dynamic\ngrow_above = 20%\nshrink_below = 20%\n",
+             "test.conf:1: [pool] shrink_below: 20% must be below grow_above (20%)"},
+            {"[pool]\nmode = dynamic\nstep = 0\n",
+             "test.conf:1: [pool] step: 0% is outside 0%..100% (exclusive of 0)"},
+            {"[pool]\nmode = dynamic\ninterval = 0\n",
+             "test.conf:1: [pool] interval: must be above 0"},
+        };
+        expect_errs(t, sizeof(t) / sizeof(t[0]));
+
+        /* Static and off pools never look at the dynamic knobs. */
+        struct nf_config *c = load_ok("[pool]\nmode = static\nsize = 8 pages\nmin = 16 pages\n");
+        nf_config_free(c);
+}
+
+static void test_sim_validation(void **state)
+{
+        (void)state;
+        static const struct bad t[] = {
+            {"[sim]\nnode_size = 1GiB\ncvm_memory = 2GiB\n",
+             "test.conf:1: [sim] cvm_memory: 524288 pages exceed node_size (262144 pages)"},
+            {"[sim]\nnode_size = 0\n", "test.conf:1: [sim] node_size: must be positive"},
+            {"[sim]\nnodes = 2\ncvm_node = 2\n",
+             "test.conf:1: [sim] cvm_node: 2 is not a node (the host has 2)"},
+            {"[sim]\nstep = 0\n", "test.conf:1: [sim] step: must be 1ns..60s (got 0 ns)"},
+            {"[sim]\nstep = 2m\n",
+             "test.conf:1: [sim] step: must be 1ns..60s (got 120000000000 ns)"},
+            {"[sim]\nnode_size = 1GiB\ncvm_memory = 0\n"
+             "[sim.vm a]\nmemory = 512MiB\n\n[sim.vm b]\nmemory = 768MiB\n",
+             "test.conf:7: [sim.vm b] memory: 196608 pages do not fit on node 1 (262144 pages, "
+             "131072 already used)"},
+            {"[sim]\nnodes = 1\nnode_size = 1GiB\ncvm_memory = 512MiB\n[sim.vm a]\nmemory = "
+             "900MiB\n",
+             "test.conf:5: [sim.vm a] memory: 230400 pages do not fit on node 0 (262144 pages, "
+             "131072 already used)"},
+            {"[sim.vm a]\nmemory = 0\n", "test.conf:1: [sim.vm a] memory: must be positive"},
+            {"[sim.vm a]\nhome = 5\n",
+             "test.conf:1: [sim.vm a] home: 5 is not a node (the host has 2)"},
+            {"[sim.vm a]\nflip_rate = 2M/s\n",
+             "test.conf:1: [sim.vm a] flip_rate: must be 0..1000000/s (got 2e+06)"},
+            {"[sim.vm Domain-0]\nmemory = 1G\n",
+             "test.conf:1: [sim.vm Domain-0]: name is taken by the control domain"},
+        };
+        expect_errs(t, sizeof(t) / sizeof(t[0]));
+}
+
+static void test_too_many_sim_vms(void **state)
+{
+        (void)state;
+        size_t cap = 64 * (NF_SIM_MAX_VMS + 2) + 128, len = 0;
+        char *text = malloc(cap);
+        assert_non_null(text);
+        len += (size_t)snprintf(text + len, cap - len, "[sim]\nnodes=1\nnode_size=1TiB\n");
+        for (int i = 0; i < NF_SIM_MAX_VMS; i++)
+                len += (size_t)snprintf(text + len, cap - len, "[sim.vm v%d]\nmemory=1MiB\n", i);
+        struct nf_config *c = load_ok(text);
+        assert_int_equal(c->sim.nr_vms, NF_SIM_MAX_VMS);
+        assert_string_equal(c->sim.vm[NF_SIM_MAX_VMS - 1].name, "v63");
+        nf_config_free(c);
+
+        /* One more: reported at the extra section's header. */
+        snprintf(text + len, cap - len, "[sim.vm extra]\nmemory=1MiB\n");
+        char want[128];
+        snprintf(want, sizeof(want),
+                 "test.conf:%d: [sim.vm extra]: too many simulated VMs (at most %d)",
+                 3 + 2 * NF_SIM_MAX_VMS + 1, NF_SIM_MAX_VMS);
+        expect_err(text, want);
+        free(text);
+}
+
+static void test_policy_sources(void **state)
+{
+        (void)state;
+        struct nf_config *c = load_ok("[defaults]\n"       /* 1 */
+                                      "threshold = 8%\n"   /* 2 */
+                                      "cooldown = 1m\n"    /* 3 */
+                                      "batch = 2MiB\n"     /* 4 */
+                                      "[vm web1]\n"        /* 5 */
+                                      "cooldown = 10s\n"   /* 6 */
+                                      "dry_run = true\n"   /* 7 */
+                                      "[vm other]\n"       /* 8 */
+                                      "mode = monitor\n"); /* 9 */
+        struct nf_policy_params builtin, p;
+        struct nf_policy_sources src;
+        char buf[128];
+
+        nf_policy_defaults(&builtin);
+
+        /* A guest without a section, and NULL: built-in overlaid with [defaults]. */
+        for (int i = 0; i < 2; i++) {
+                memset(&src, 0xff, sizeof(src));
+                nf_config_policy(c, i ? "db9" : NULL, &p, &src);
+                assert_int_equal(p.mode, builtin.mode);
+                assert_true(p.threshold == 0.08);
+                assert_true(p.target == builtin.target);
+                assert_int_equal(p.cooldown_ns, 60 * SEC);
+                assert_int_equal(p.batch_pages, 512);
+                assert_false(p.dry_run);
+                assert_int_equal(src.kind[NF_PF_MODE], NF_SOURCE_BUILTIN);
+                assert_int_equal(src.line[NF_PF_MODE], 0);
+                assert_int_equal(src.kind[NF_PF_THRESHOLD], NF_SOURCE_DEFAULTS);
+                assert_int_equal(src.line[NF_PF_THRESHOLD], 2);
+                assert_string_equal(nf_config_source_format(c, i ? "db9" : NULL, &src, NF_PF_MODE,
+                                                            buf, sizeof(buf)),
+                                    "built-in");
+                assert_string_equal(
+                    nf_config_source_format(c, NULL, &src, NF_PF_BATCH, buf, sizeof(buf)),
+                    "test.conf:4 [defaults]");
+        }
+
+        /* web1: its own section wins, [defaults] next, built-in last. */
+        nf_config_policy(c, "web1", &p, &src);
+        assert_int_equal(p.cooldown_ns, 10 * SEC);
+        assert_true(p.dry_run);
+        assert_true(p.threshold == 0.08);
+        assert_int_equal(p.rate_limit, builtin.rate_limit);
+        static const struct {
+                enum nf_policy_field f;
+                enum nf_source_kind kind;
+                unsigned line;
+                const char *text;
+        } want[] = {
+            {NF_PF_MODE, NF_SOURCE_BUILTIN, 0, "built-in"},
+            {NF_PF_PERIOD, NF_SOURCE_BUILTIN, 0, "built-in"},
+            {NF_PF_THRESHOLD, NF_SOURCE_DEFAULTS, 2, "test.conf:2 [defaults]"},
+            {NF_PF_TARGET, NF_SOURCE_BUILTIN, 0, "built-in"},
+            {NF_PF_COOLDOWN, NF_SOURCE_VM, 6, "test.conf:6 [vm web1]"},
+            {NF_PF_RATE_LIMIT, NF_SOURCE_BUILTIN, 0, "built-in"},
+            {NF_PF_BATCH, NF_SOURCE_DEFAULTS, 4, "test.conf:4 [defaults]"},
+            {NF_PF_DRY_RUN, NF_SOURCE_VM, 7, "test.conf:7 [vm web1]"},
+        };
+        for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+                assert_int_equal(src.kind[want[i].f], want[i].kind);
+                assert_int_equal(src.line[want[i].f], want[i].line);
+                assert_string_equal(
+                    nf_config_source_format(c, "web1", &src, want[i].f, buf, sizeof(buf)),
+                    want[i].text);
+        }
+
+        /* other: mode from its section, the rest as for any guest. */
+        nf_config_policy(c, "other", &p, NULL); /* sources are optional */
+        assert_int_equal(p.mode, NF_MODE_MONITOR);
+        assert_int_equal(p.cooldown_ns, 60 * SEC);
+        nf_config_policy(c, "other", &p, &src);
+        assert_string_equal(nf_config_source_format(c, "other", &src, NF_PF_MODE, buf, 64),
+                            "test.conf:9 [vm other]");
+
+        /* A short buffer is truncated, still terminated. */
+        assert_string_equal(nf_config_source_format(c, "other", &src, NF_PF_MODE, buf, 8),
+                            "test.co");
+
+        static const char *const names[] = {"mode",     "period",     "threshold", "target",
+                                            "cooldown", "rate_limit", "batch",     "dry_run"};
+        for (int f = 0; f < NF_PF_COUNT; f++)
+                assert_string_equal(nf_policy_field_name((enum nf_policy_field)f), names[f]);
+        assert_string_equal(nf_policy_field_name(NF_PF_COUNT), "?");
+        nf_config_free(c);
+}
+
+/* Indented keys, CRLF, inline comments and spacing are read the way people write them. */
+static void test_layout(void **state)
+{
+        (void)state;
+        struct nf_config *c = load_ok("  [defaults]  \r\n"
+                                      "\tthreshold=9% ; trigger\r\n"
+                                      "    target   =   4%\r\n"
+                                      "# hash comment\n"
+                                      "    ; indented comment\n"
+                                      "    cooldown = 2s\n"
+                                      "[daemon]\n"
+                                      "backend = sim");
+        assert_true(c->defaults.v.threshold == 0.09);
+        assert_true(c->defaults.v.target == 0.04);
+        assert_int_equal(c->defaults.v.cooldown_ns, 2 * SEC);
+        assert_int_equal(c->defaults.line[NF_PF_TARGET], 3);
+        assert_int_equal(c->defaults.line[NF_PF_COOLDOWN], 6);
+        assert_string_equal(c->backend, "sim");
+        nf_config_free(c);
+}
+
+/* Lines longer than inih's buffer are refused by number, not split into two lines. */
+static void test_long_lines(void **state)
+{
+        (void)state;
+        char text[1024], want[256];
+        char comment[400];
+        memset(comment, 'x', sizeof(comment) - 1);
+        comment[sizeof(comment) - 1] = '\0';
+
+        /* A long comment is still a comment. */
+        snprintf(text, sizeof(text), "[daemon]\n; %s\nbackend = sim\n", comment);
+        struct nf_config *c = load_ok(text);
+        assert_string_equal(c->backend, "sim");
+        nf_config_free(c);
+
+        /* A long value is an error on its own line, and later lines keep their numbers. */
+        snprintf(text, sizeof(text), "[daemon]\nsocket_group = %s\n", comment);
+        snprintf(want, sizeof(want), "test.conf:2: line longer than 199 characters");
+        expect_err(text, want);
+
+        /* 199 characters are a line, with or without its newline; 200 are not. */
+        char line[256];
+        snprintf(line, sizeof(line), "backend%187s= sim", "");
+        assert_int_equal(strlen(line), 199);
+        snprintf(text, sizeof(text), "[daemon]\n%s\n[oops]\nx=1\n", line);
+        expect_err(text, "test.conf:3: [oops]: unknown section (expected daemon, defaults, pool, "
+                         "sim, sim.vm NAME or vm NAME)");
+        snprintf(text, sizeof(text), "[daemon]\n%s", line);
+        c = load_ok(text);
+        assert_string_equal(c->backend, "sim");
+        nf_config_free(c);
+        snprintf(line, sizeof(line), "backend%188s= sim", "");
+        snprintf(text, sizeof(text), "[daemon]\n%s\n", line);
+        expect_err(text, "test.conf:2: line longer than 199 characters");
+}
+
+/* A section name inih would cut short is refused instead of matching the wrong guest. */
+static void test_long_section_name(void **state)
+{
+        (void)state;
+        char name[NF_NAME_MAX];
+        char text[256];
+        memset(name, 'n', sizeof(name) - 1);
+        name[sizeof(name) - 1] = '\0';
+        snprintf(text, sizeof(text), "[daemon]\n[vm %s]\nmode = off\n", name);
+        expect_err(text, "test.conf:2: section name longer than 49 characters");
+
+        name[46] = '\0'; /* "vm " and 46 characters: the longest that fits */
+        snprintf(text, sizeof(text), "[vm %s]\nmode = off\n", name);
+        struct nf_config *c = load_ok(text);
+        assert_non_null(nf_config_vm(c, name));
+        nf_config_free(c);
+}
+
+static void test_load_file(void **state)
+{
+        (void)state;
+        char path[] = "/tmp/nf_test_config_XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        FILE *fp = fdopen(fd, "w");
+        assert_non_null(fp);
+        fputs("[daemon]\nbackend = sim\n[defaults]\nthreshold = 7%\n", fp);
+        fclose(fp);
+
+        struct nf_config *c = NULL;
+        char err[512] = "untouched";
+        assert_int_equal(nf_config_load(path, &c, err, sizeof(err)), 0);
+        assert_non_null(c);
+        assert_string_equal(c->path, path);
+        assert_string_equal(c->backend, "sim");
+        struct nf_policy_sources src;
+        struct nf_policy_params p;
+        char buf[PATH_MAX + 32], want[PATH_MAX + 32];
+        nf_config_policy(c, "x", &p, &src);
+        snprintf(want, sizeof(want), "%s:4 [defaults]", path);
+        assert_string_equal(
+            nf_config_source_format(c, "x", &src, NF_PF_THRESHOLD, buf, sizeof(buf)), want);
+        nf_config_free(c);
+
+        /* Errors in a file name the file. */
+        fp = fopen(path, "w");
+        assert_non_null(fp);
+        fputs("[daemon]\n\nlog_level = chatty\n", fp);
+        fclose(fp);
+        c = (struct nf_config *)&c;
+        assert_int_equal(nf_config_load(path, &c, err, sizeof(err)), -EINVAL);
+        assert_ptr_equal(c, (struct nf_config *)&c);
+        snprintf(want, sizeof(want),
+                 "%s:3: [daemon] log_level: invalid log level 'chatty' (expected err, warning, "
+                 "notice, info or debug)",
+                 path);
+        assert_string_equal(err, want);
+
+        /* A file that cannot be opened: -errno and the reason. */
+        assert_int_equal(unlink(path), 0);
+        assert_int_equal(nf_config_load(path, &c, err, sizeof(err)), -ENOENT);
+        assert_ptr_equal(c, (struct nf_config *)&c);
+        snprintf(want, sizeof(want), "%s: cannot open: No such file or directory", path);
+        assert_string_equal(err, want);
+
+        /* A directory opens but cannot be read: an error, not an empty config. */
+        assert_int_equal(nf_config_load("/", &c, err, sizeof(err)), -EISDIR);
+        assert_ptr_equal(c, (struct nf_config *)&c);
+        assert_string_equal(err, "/: cannot read: Is a directory");
+}
+
+static void test_shipped_config(void **state)
+{
+        (void)state;
+        struct nf_config *c = NULL;
+        char err[512] = "";
+        const char *path = NF_SOURCE_DIR "/etc/numaflipd.conf";
+        int rc = nf_config_load(path, &c, err, sizeof(err));
+        if (rc != 0)
+                fail_msg("%s: %s", path, err);
+        assert_string_equal(c->backend, "sim");
+        assert_int_equal(c->poll_ns, SEC);
+        assert_int_equal(c->defaults.v.mode, NF_MODE_THRESHOLD);
+        assert_int_equal(c->nr_vms, 2);
+        assert_non_null(nf_config_vm(c, "db1"));
+        assert_int_equal(nf_config_vm(c, "legacy-pv")->policy.v.mode, NF_MODE_MONITOR);
+        assert_int_equal(c->sim.nr_vms, 3);
+        assert_false(c->sim.vm[2].migratable);
+        nf_config_free(c);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_builtin_defaults),   cmocka_unit_test(test_daemon_keys),
+            cmocka_unit_test(test_defaults_keys),      cmocka_unit_test(test_pool_keys),
+            cmocka_unit_test(test_sim_keys),           cmocka_unit_test(test_vm_keys),
+            cmocka_unit_test(test_value_errors),       cmocka_unit_test(test_structure_errors),
+            cmocka_unit_test(test_cross_field_errors), cmocka_unit_test(test_pool_validation),
+            cmocka_unit_test(test_sim_validation),     cmocka_unit_test(test_too_many_sim_vms),
+            cmocka_unit_test(test_policy_sources),     cmocka_unit_test(test_layout),
+            cmocka_unit_test(test_long_lines),         cmocka_unit_test(test_long_section_name),
+            cmocka_unit_test(test_load_file),          cmocka_unit_test(test_shipped_config),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
