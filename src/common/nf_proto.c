@@ -64,7 +64,7 @@ int nf_request_parse(const char *line, size_t len, struct nf_request *req, struc
         }
         json_t *id = json_object_get(obj, "id");
         if (id && !(json_is_integer(id) || json_is_string(id) || json_is_null(id))) {
-                set_error(e, NF_E_REQUEST, "'id' must be a number or a string, not %s",
+                set_error(e, NF_E_REQUEST, "'id' must be an integer or a string, not %s",
                           json_type_name(id));
                 json_decref(obj);
                 return -EINVAL;
@@ -116,10 +116,53 @@ json_t *nf_reply_ok(json_t *id, json_t *result)
                          result ? result : json_object());
 }
 
+/* Length of the UTF-8 sequence at s, or 0 when it is not a valid one. */
+static size_t utf8_len(const unsigned char *s)
+{
+        size_t n;
+        unsigned min;
+        if (s[0] < 0x80)
+                return 1;
+        if (s[0] >= 0xc2 && s[0] <= 0xdf)
+                n = 2, min = 0x80;
+        else if (s[0] >= 0xe0 && s[0] <= 0xef)
+                n = 3, min = 0x800;
+        else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+                n = 4, min = 0x10000;
+        else
+                return 0;
+        unsigned cp = s[0] & (0x3f >> (n - 1));
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = cp << 6 | (s[i] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        return n;
+}
+
 json_t *nf_reply_error(json_t *id, const char *code, const char *message)
 {
+        /* Messages quote what clients sent, cut to a length that may split a character;
+         * jansson refuses invalid UTF-8, and a client must still get its error. */
+        char clean[512];
+        size_t o = 0;
+        for (const unsigned char *s = (const unsigned char *)message;
+             *s && o < sizeof(clean) - 1;) {
+                size_t n = utf8_len(s);
+                if (n == 0 || o + n > sizeof(clean) - 1) {
+                        clean[o++] = '?';
+                        s++;
+                        continue;
+                }
+                memcpy(clean + o, s, n);
+                o += n;
+                s += n;
+        }
+        clean[o] = '\0';
         return json_pack("{s:O?,s:b,s:{s:s,s:s}}", "id", id, "ok", 0, "error", "code", code,
-                         "message", message);
+                         "message", clean);
 }
 
 char *nf_proto_dump_line(const json_t *msg, size_t *len)
