@@ -1,0 +1,175 @@
+#!/bin/sh
+# Runs in the E2E dom0: creates PV/PVH domUs and runs the numaflip checks against the booted hypervisor.
+# Usage: scenario.sh stock|patched.  Prints "NF-RESULT PASS|FAIL|SKIP label: detail" lines.
+mode=$1
+C=/nf/nf-xen-check
+FL=/nf/numaflip-flipload
+LOGS=/var/log/xen/console
+
+result() { echo "NF-RESULT $1 $2: $3"; }
+
+# wait_for FILE PATTERN SECONDS: 0 once FILE contains PATTERN.
+wait_for() {
+	i=0
+	while [ $i -lt "$3" ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+passes() { grep -c "nf-memcheck: pass .* ok" "$LOGS/guest-$1.log" 2>/dev/null || echo 0; }
+
+mkcfg() { # name type memory maxmem cpus extra
+	cat > /tmp/$1.cfg <<CFG
+name = "$1"
+type = "$2"
+memory = $3
+maxmem = $4
+vcpus = 1
+cpus = "$5"
+kernel = "/boot/vmlinuz"
+ramdisk = "/boot/domU.cpio.gz"
+extra = "console=hvc0 $6"
+on_crash = "preserve"
+CFG
+}
+
+create() { # name [xl create options]
+	n=$1
+	shift
+	if ! xl create "$@" /tmp/$n.cfg >/tmp/$n.create 2>&1; then
+		cat /tmp/$n.create
+		return 1
+	fi
+	return 0
+}
+
+boot_domu() { # name
+	create "$1" || return 1
+	wait_for "$LOGS/guest-$1.log" "nf-domU: up" 120
+}
+
+echo "== xl info -n (hypervisor: $mode)"
+xl info -n | sed -n '/^xen_version/p;/^free_memory/p;/^numa_info/,$p'
+
+if [ "$mode" = stock ]; then
+	$C probe probe-stock absent
+	mkcfg nfpv pv 128 192 1 ""
+	if boot_domu nfpv; then
+		xl debug-keys u
+		if xl dmesg | grep -q "Memory location of each domain"; then
+			result PASS stock-u-dump "the 'u' dump (the daemon's fallback) lists $(xl dmesg | grep -c 'Domain [0-9]* (total') domain entries"
+		else
+			result FAIL stock-u-dump "no 'Memory location' block in xl dmesg"
+		fi
+		d=$(xl domid nfpv)
+		if $FL -d "$d" -n 50 -q; then
+			result PASS stock-flipload "50 real flips to PV d$d on the stock hypervisor"
+		else
+			result FAIL stock-flipload "numaflip-flipload failed on the stock hypervisor"
+		fi
+		$FL -d "$d" -n 1 -p 1 -q >/tmp/flp.out 2>&1
+		if grep -q "needs the numaflip hypervisor patch" /tmp/flp.out; then
+			result PASS stock-flipload-pool "--pool refused cleanly: $(head -1 /tmp/flp.out)"
+		else
+			result FAIL stock-flipload-pool "unexpected: $(head -1 /tmp/flp.out)"
+		fi
+	else
+		result FAIL stock-domu "PV domU did not boot"
+	fi
+	exit 0
+fi
+
+$C probe probe-patched present || exit 0
+
+mkcfg nfpv pv 128 192 1 ""
+mkcfg nfpvh pvh 128 128 0 "nf_memcheck=1"
+boot_domu nfpv || result FAIL domu-pv "PV domU did not boot: $(tail -3 /tmp/nfpv.create)"
+boot_domu nfpvh || result FAIL domu-pvh "PVH domU did not boot: $(tail -3 /tmp/nfpvh.create)"
+xl list
+PV=$(xl domid nfpv 2>/dev/null)
+PVH=$(xl domid nfpvh 2>/dev/null)
+
+$C compare-u counts-at-rest
+
+if [ -n "$PV" ]; then
+	# dom0 is confined to node 0 (dom0_nodes=0); the PV domU lives on node 1.
+	$C flip flipload "$PV" 0 1 "$FL" 200
+	$C compare-u counts-after-flipload
+	$C migrate-pv migrate-pv-eopnotsupp "$PV"
+
+	xl mem-set nfpv 96
+	# Wait for the balloon driver to reach its target.
+	i=0
+	while [ $i -lt 60 ]; do
+		m=$(xl list nfpv | awk 'NR==2{print $3}')
+		[ "${m:-999}" -le 98 ] && break
+		sleep 1
+		i=$((i + 1))
+	done
+	sleep 2
+	echo "nfpv after balloon: $(xl list nfpv | tail -1)"
+	$C compare-u counts-after-balloon
+else
+	result SKIP flipload "no PV domU"
+fi
+
+$C pool pool-reserve-release 1 8192
+# The same, as an operator sees it: free memory per node in xl info -n (MiB).
+nodefree() { xl info -n | awk -v n="$1:" '$1 == n {print $3}'; }
+f0=$(nodefree 1); o0=$(nodefree 0)
+$C pool-set 1 16384
+xl info -n | sed -n '/^numa_info/,/^ *1:/p'
+f1=$(nodefree 1); o1=$(nodefree 0)
+$C pool-set 1 0
+f2=$(nodefree 1)
+if [ $((f0 - f1)) -ge 62 ] && [ $((f0 - f1)) -le 66 ] && [ $((f2 - f1)) -ge 62 ] &&
+   [ $((f2 - f1)) -le 66 ] && [ $((o0 - o1)) -le 2 ] && [ $((o1 - o0)) -le 2 ]; then
+	result PASS pool-visible-in-xl-info "64 MiB pool on node 1: xl info -n node 1 free ${f0} -> ${f1} -> ${f2} MiB, node 0 ${o0} -> ${o1} MiB"
+else
+	result FAIL pool-visible-in-xl-info "64 MiB pool on node 1: xl info -n node 1 free ${f0} -> ${f1} -> ${f2} MiB, node 0 ${o0} -> ${o1} MiB"
+fi
+
+if [ -n "$PVH" ]; then
+	$C counts "$PVH"
+	if wait_for "$LOGS/guest-nfpvh.log" "nf-memcheck: pass 2 ok" 180; then
+		before=$(passes nfpvh)
+		xl vcpu-pin nfpvh 0 1
+		$C migrate migrate-pvh-to-node1 "$PVH" 0 1 2048
+		$C counts "$PVH"
+		want=$((before + 3))
+		i=0
+		while [ "$(passes nfpvh)" -lt $want ] && [ $i -lt 180 ]; do
+			sleep 1
+			i=$((i + 1))
+		done
+		tail -3 "$LOGS/guest-nfpvh.log"
+		if xl list nfpvh | tail -1 | awk '{print $5}' | grep -q c; then
+			result FAIL pvh-alive "PVH domU crashed after migration"
+		fi
+		$C memlog migrate-pvh-memory-intact "$LOGS/guest-nfpvh.log" $want
+		$C compare-u counts-after-migrate
+	else
+		result FAIL migrate-pvh "the in-guest memory checker never completed 2 passes"
+		tail -5 "$LOGS/guest-nfpvh.log"
+	fi
+else
+	result SKIP migrate-pvh "no PVH domU"
+fi
+
+mkcfg nfsmall pv 64 64 1 ""
+mkcfg nfbig pv 512 512 1 ""
+if create nfsmall -p && create nfbig -p; then
+	$C cost query-cost-flat "$(xl domid nfsmall)" "$(xl domid nfbig)"
+	$C compare-u counts-with-64M-and-512M-domains
+else
+	result FAIL query-cost-flat "could not create the 64 MiB and 512 MiB domUs"
+fi
+
+for n in nfbig nfsmall nfpv nfpvh; do xl destroy $n 2>/dev/null; done
+sleep 2
+[ -n "$PV" ] && $C gone destroyed-domain-gone "$PV"
+$C compare-u counts-after-destroy
+exit 0
