@@ -353,7 +353,7 @@ static int flip_once(struct state *s, const struct opts *o)
 		if (rc) {
 			fprintf(stderr, "flipload: cannot set guest frames aside: %s%s\n",
 				strerror(-rc), rc == -ENOSPC ?
-				" (raise the guest's maxmem above its memory)" : "");
+				" (raise its maximum: xl mem-max DOMAIN SIZE)" : "");
 			return rc;
 		}
 	}
@@ -424,7 +424,7 @@ static int setup(struct state *s, const struct opts *o)
 	}
 	if (info.max_memkb / 4 <= info.nr_pages + 1) {
 		fprintf(stderr, "flipload: domain %u has no headroom (%lu of %lu KiB); "
-			"set maxmem above memory\n", o->domid, info.nr_pages * 4,
+			"raise its maximum (xl mem-max)\n", o->domid, info.nr_pages * 4,
 			info.max_memkb);
 		return -ENOSPC;
 	}

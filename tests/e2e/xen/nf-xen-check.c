@@ -119,6 +119,10 @@ static int read_u_dump(struct udump *u)
 	if (xc_readconsolering(xch, buf, &size, 0, 0, &index))
 		return -errno;
 	buf[size] = 0;
+	/* Guests' raw console output can carry NULs; keep the text searchable. */
+	for (unsigned int k = 0; k < size; k++)
+		if (!buf[k])
+			buf[k] = ' ';
 	p = NULL;
 	for (char *q = buf; (q = strstr(q, "Memory location of each domain:")); q++)
 		p = q;
@@ -262,16 +266,26 @@ static int cmd_counts(uint32_t domid)
 
 static int node_free_pages(uint64_t *freep, unsigned int *nr)
 {
-	xc_meminfo_t mem[MAXN];
-	uint32_t dist[MAXN * MAXN];
-	unsigned int n = MAXN, i;
+	xc_meminfo_t *mem;
+	uint32_t *dist;
+	unsigned int n = 0, i;
+	int rc = 0;
 
-	if (xc_numainfo(xch, &n, mem, dist))
-		return -errno;
-	for (i = 0; i < n; i++)
+	/* First ask how many nodes there are, then size the arrays to match. */
+	if (xc_numainfo(xch, &n, NULL, NULL) || !n || n > MAXN)
+		return errno ? -errno : -EIO;
+	mem = calloc(n, sizeof(*mem));
+	dist = calloc((size_t)n * n, sizeof(*dist));
+	if (!mem || !dist)
+		rc = -ENOMEM;
+	else if (xc_numainfo(xch, &n, mem, dist))
+		rc = errno ? -errno : -EIO;
+	for (i = 0; !rc && i < n; i++)
 		freep[i] = mem[i].memfree / 4096;
 	*nr = n;
-	return 0;
+	free(mem);
+	free(dist);
+	return rc;
 }
 
 /* Pool set/get: frames are reserved on, and released to, the right node. */
@@ -444,6 +458,17 @@ static int cmd_pool_set(uint32_t node, uint64_t frames)
 	return 0;
 }
 
+/* libxl caps a domain's maximum at its memory + 1 MiB; flips need more. */
+static int cmd_setmaxmem(uint32_t domid, uint64_t kib)
+{
+	if (xc_domain_setmaxmem(xch, domid, kib)) {
+		fprintf(stderr, "setmaxmem(d%u, %" PRIu64 " KiB): %s\n", domid, kib,
+			strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
 static int cmd_migrate_pv(const char *label, uint32_t domid)
 {
 	struct nf_xen_numaflip_migrate io = { .from_nodes = 1, .max_pages = 1024 };
@@ -579,6 +604,7 @@ static int usage(void)
 		"       nf-xen-check compare-u LABEL\n"
 		"       nf-xen-check pool LABEL NODE FRAMES\n"
 		"       nf-xen-check pool-set NODE FRAMES\n"
+		"       nf-xen-check setmaxmem DOMID KIB\n"
 		"       nf-xen-check flip LABEL DOMID DOM0NODE GUESTNODE FLIPLOAD NFLIPS\n"
 		"       nf-xen-check migrate-pv LABEL DOMID\n"
 		"       nf-xen-check migrate LABEL DOMID FROM TO BATCH\n"
@@ -618,6 +644,8 @@ int main(int argc, char **argv)
 		rc = cmd_compare_u(argv[2]);
 	else if (!strcmp(argv[1], "pool") && argc == 5)
 		rc = cmd_pool(argv[2], num(argv[3]), num(argv[4]));
+	else if (!strcmp(argv[1], "setmaxmem") && argc == 4)
+		rc = cmd_setmaxmem(num(argv[2]), num(argv[3]));
 	else if (!strcmp(argv[1], "pool-set") && argc == 4)
 		rc = cmd_pool_set(num(argv[2]), num(argv[3]));
 	else if (!strcmp(argv[1], "flip") && argc == 8)

@@ -2,11 +2,20 @@
 # Runs in the E2E dom0: creates PV/PVH domUs and runs the numaflip checks against the booted hypervisor.
 # Usage: scenario.sh stock|patched.  Prints "NF-RESULT PASS|FAIL|SKIP label: detail" lines.
 mode=$1
-C=/nf/nf-xen-check
 FL=/nf/numaflip-flipload
 LOGS=/var/log/xen/console
 
 result() { echo "NF-RESULT $1 $2: $3"; }
+
+# Run a check; a crash (no verdict of its own) is a failure, not a silence.
+C() {
+	/nf/nf-xen-check "$@"
+	rc=$?
+	if [ $rc -gt 2 ]; then
+		case $1 in counts|pool-set) ;; *) result FAIL "$2" "nf-xen-check $1 exited with status $rc" ;; esac
+	fi
+	return $rc
+}
 
 # wait_for FILE PATTERN SECONDS: 0 once FILE contains PATTERN.
 wait_for() {
@@ -29,6 +38,7 @@ memory = $3
 maxmem = $4
 vcpus = 1
 cpus = "$5"
+cpus_soft = "$5"
 kernel = "/boot/vmlinuz"
 ramdisk = "/boot/domU.cpio.gz"
 extra = "console=hvc0 $6"
@@ -55,7 +65,7 @@ echo "== xl info -n (hypervisor: $mode)"
 xl info -n | sed -n '/^xen_version/p;/^free_memory/p;/^numa_info/,$p'
 
 if [ "$mode" = stock ]; then
-	$C probe probe-stock absent
+	C probe probe-stock absent
 	mkcfg nfpv pv 128 192 1 ""
 	if boot_domu nfpv; then
 		xl debug-keys u
@@ -82,23 +92,26 @@ if [ "$mode" = stock ]; then
 	exit 0
 fi
 
-$C probe probe-patched present || exit 0
+C probe probe-patched present || exit 0
 
 mkcfg nfpv pv 128 192 1 ""
 mkcfg nfpvh pvh 128 128 0 "nf_memcheck=1"
 boot_domu nfpv || result FAIL domu-pv "PV domU did not boot: $(tail -3 /tmp/nfpv.create)"
 boot_domu nfpvh || result FAIL domu-pvh "PVH domU did not boot: $(tail -3 /tmp/nfpvh.create)"
-xl list
+xl list -n
+xl vcpu-list
 PV=$(xl domid nfpv 2>/dev/null)
 PVH=$(xl domid nfpvh 2>/dev/null)
+# libxl caps max_pages at memory + 1 MiB; flips need more headroom.
+[ -n "$PV" ] && /nf/nf-xen-check setmaxmem "$PV" $((192 * 1024))
 
-$C compare-u counts-at-rest
+C compare-u counts-at-rest
 
 if [ -n "$PV" ]; then
 	# dom0 is confined to node 0 (dom0_nodes=0); the PV domU lives on node 1.
-	$C flip flipload "$PV" 0 1 "$FL" 200
-	$C compare-u counts-after-flipload
-	$C migrate-pv migrate-pv-eopnotsupp "$PV"
+	C flip flipload "$PV" 0 1 "$FL" 200
+	C compare-u counts-after-flipload
+	C migrate-pv migrate-pv-eopnotsupp "$PV"
 
 	xl mem-set nfpv 96
 	# Wait for the balloon driver to reach its target.
@@ -111,20 +124,21 @@ if [ -n "$PV" ]; then
 	done
 	sleep 2
 	echo "nfpv after balloon: $(xl list nfpv | tail -1)"
-	$C compare-u counts-after-balloon
+	C compare-u counts-after-balloon
 else
 	result SKIP flipload "no PV domU"
 fi
 
-$C pool pool-reserve-release 1 8192
+C pool pool-reserve-release 1 8192
 # The same, as an operator sees it: free memory per node in xl info -n (MiB).
-nodefree() { xl info -n | awk -v n="$1:" '$1 == n {print $3}'; }
+nodefree() { v=$(xl info -n | sed -n '/^numa_info/,$p' | awk -v n="$1:" '$1 == n {print $3; exit}'); echo "${v:-0}"; }
 f0=$(nodefree 1); o0=$(nodefree 0)
-$C pool-set 1 16384
+C pool-set 1 16384
 xl info -n | sed -n '/^numa_info/,/^ *1:/p'
 f1=$(nodefree 1); o1=$(nodefree 0)
-$C pool-set 1 0
+C pool-set 1 0
 f2=$(nodefree 1)
+echo "xl info -n free MiB: node1 $f0 $f1 $f2, node0 $o0 $o1"
 if [ $((f0 - f1)) -ge 62 ] && [ $((f0 - f1)) -le 66 ] && [ $((f2 - f1)) -ge 62 ] &&
    [ $((f2 - f1)) -le 66 ] && [ $((o0 - o1)) -le 2 ] && [ $((o1 - o0)) -le 2 ]; then
 	result PASS pool-visible-in-xl-info "64 MiB pool on node 1: xl info -n node 1 free ${f0} -> ${f1} -> ${f2} MiB, node 0 ${o0} -> ${o1} MiB"
@@ -133,12 +147,19 @@ else
 fi
 
 if [ -n "$PVH" ]; then
-	$C counts "$PVH"
+	C counts "$PVH"
 	if wait_for "$LOGS/guest-nfpvh.log" "nf-memcheck: pass 2 ok" 180; then
 		before=$(passes nfpvh)
-		xl vcpu-pin nfpvh 0 1
-		$C migrate migrate-pvh-to-node1 "$PVH" 0 1 2048
-		$C counts "$PVH"
+		# Memory stays where the domain was built; re-pin its vCPU to the
+		# other node and move the memory after it.
+		cnt=$(/nf/nf-xen-check counts "$PVH")
+		n0=$(echo "$cnt" | sed -n 's/.*node0=\([0-9]*\).*/\1/p')
+		n1=$(echo "$cnt" | sed -n 's/.*node1=\([0-9]*\).*/\1/p')
+		if [ "${n0:-0}" -ge "${n1:-0}" ]; then from=0 to=1; else from=1 to=0; fi
+		echo "PVH d$PVH memory: $cnt; re-pinning to CPU $to (node $to)"
+		xl vcpu-pin nfpvh 0 $to
+		C migrate migrate-pvh-node$from-to-node$to "$PVH" $from $to 2048
+		C counts "$PVH"
 		want=$((before + 3))
 		i=0
 		while [ "$(passes nfpvh)" -lt $want ] && [ $i -lt 180 ]; do
@@ -149,8 +170,8 @@ if [ -n "$PVH" ]; then
 		if xl list nfpvh | tail -1 | awk '{print $5}' | grep -q c; then
 			result FAIL pvh-alive "PVH domU crashed after migration"
 		fi
-		$C memlog migrate-pvh-memory-intact "$LOGS/guest-nfpvh.log" $want
-		$C compare-u counts-after-migrate
+		C memlog migrate-pvh-memory-intact "$LOGS/guest-nfpvh.log" $want
+		C compare-u counts-after-migrate
 	else
 		result FAIL migrate-pvh "the in-guest memory checker never completed 2 passes"
 		tail -5 "$LOGS/guest-nfpvh.log"
@@ -162,14 +183,14 @@ fi
 mkcfg nfsmall pv 64 64 1 ""
 mkcfg nfbig pv 512 512 1 ""
 if create nfsmall -p && create nfbig -p; then
-	$C cost query-cost-flat "$(xl domid nfsmall)" "$(xl domid nfbig)"
-	$C compare-u counts-with-64M-and-512M-domains
+	C cost query-cost-flat "$(xl domid nfsmall)" "$(xl domid nfbig)"
+	C compare-u counts-with-64M-and-512M-domains
 else
 	result FAIL query-cost-flat "could not create the 64 MiB and 512 MiB domUs"
 fi
 
 for n in nfbig nfsmall nfpv nfpvh; do xl destroy $n 2>/dev/null; done
 sleep 2
-[ -n "$PV" ] && $C gone destroyed-domain-gone "$PV"
-$C compare-u counts-after-destroy
+[ -n "$PV" ] && C gone destroyed-domain-gone "$PV"
+C compare-u counts-after-destroy
 exit 0
