@@ -541,6 +541,8 @@ int main(int argc, char **argv)
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
         int opt;
+        /* A daemon that hangs up on us is reported by write(), not by a signal. */
+        signal(SIGPIPE, SIG_IGN);
         c.socket = getenv("NUMAFLIP_SOCKET");
         if (!c.socket || !*c.socket)
                 c.socket = NF_DEFAULT_SOCKET;

@@ -26,7 +26,9 @@ struct nf_client {
         struct nf_control *ctl;
         struct bufferevent *bev;
         bool may_mutate;
-        bool closing; /* flush the last reply, then drop */
+        bool closing;     /* flush the last reply, then drop */
+        bool discarding;  /* skipping the rest of an over-long line */
+        size_t discarded; /* bytes of it skipped so far */
         pid_t pid;
         uid_t uid;
         struct nf_client *next;
@@ -299,23 +301,65 @@ static void client_reject(struct nf_client *cl, const char *code, const char *ms
         }
 }
 
+/* Replies with an error without a request id, keeping the client. */
+static void client_error(struct nf_client *cl, const char *code, const char *msg)
+{
+        json_t *r = nf_reply_error(NULL, code, msg);
+        size_t len;
+        char *line = nf_proto_dump_line(r, &len);
+        json_decref(r);
+        if (line) {
+                client_send(cl, line, len);
+                free(line);
+        }
+}
+
+/* Skips input up to the end of an over-long line; true when the client survives. */
+static bool client_discard(struct nf_client *cl, struct evbuffer *in, bool *more)
+{
+        struct evbuffer_ptr nl = evbuffer_search(in, "\n", 1, NULL);
+        size_t n = nl.pos < 0 ? evbuffer_get_length(in) : (size_t)nl.pos + 1;
+        evbuffer_drain(in, n);
+        cl->discarded += n;
+        *more = nl.pos >= 0;
+        if (nl.pos < 0) {
+                if (cl->discarded > NF_CONTROL_MAX_DISCARD) {
+                        client_reject(cl, NF_E_TOO_LONG, "endless request line");
+                        return false;
+                }
+                return true;
+        }
+        char msg[96];
+        snprintf(msg, sizeof(msg), "request of %zu bytes is longer than %d", cl->discarded,
+                 NF_PROTO_MAX_LINE);
+        cl->discarding = false;
+        cl->discarded = 0;
+        unsigned before = cl->ctl->nr_clients;
+        client_error(cl, NF_E_TOO_LONG, msg);
+        return cl->ctl->nr_clients == before;
+}
+
 static void client_read(struct bufferevent *bev, void *arg)
 {
         struct nf_client *cl = arg;
         struct nf_control *c = cl->ctl;
         struct evbuffer *in = bufferevent_get_input(bev);
         for (;;) {
+                if (cl->discarding) {
+                        bool more;
+                        if (!client_discard(cl, in, &more) || !more)
+                                return;
+                        continue;
+                }
                 size_t len;
                 char *line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
                 if (!line) {
                         if (evbuffer_get_length(in) >= NF_PROTO_MAX_LINE) {
-                                nf_warn("control: client pid %d sent a line over %d bytes; "
-                                        "dropping it",
+                                /* Skip to its end and answer, rather than buffer it. */
+                                nf_warn("control: client pid %d sent a line over %d bytes",
                                         (int)cl->pid, NF_PROTO_MAX_LINE);
-                                char msg[96];
-                                snprintf(msg, sizeof(msg), "request longer than %d bytes",
-                                         NF_PROTO_MAX_LINE);
-                                client_reject(cl, NF_E_TOO_LONG, msg);
+                                cl->discarding = true;
+                                continue;
                         }
                         return;
                 }

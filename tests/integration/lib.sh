@@ -90,6 +90,8 @@ check() {
         if "$@"; then ok "$what"; else bad "$what"; fi
 }
 
+quiet() { "$@" >/dev/null; }
+
 # Floating-point comparison through awk: fcmp A OP B
 fcmp() { awk -v a="$1" -v b="$3" "BEGIN { exit !(a $2 b) }"; }
 
