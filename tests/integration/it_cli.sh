@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# numaflipctl and numaflipd command lines: help from the command table, usage errors,
+# exit codes, and a clear message when no daemon runs.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/scenarios.sh"
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+
+help=$("$NUMAFLIPCTL" --help)
+missing=""
+for c in status vm pool migrate pause resume reload version advance raw help; do
+        echo "$help" | grep -Eq "^  $c( |$)" || missing="$missing $c"
+done
+check "--help lists every command (missing:${missing:- none})" [ -z "$missing" ]
+"$NUMAFLIPCTL" >/dev/null 2>&1
+check "no command: exit 2" [ $? -eq 2 ]
+"$NUMAFLIPCTL" frobnicate 2>"$NF_TMP/err"
+rc=$?
+check "unknown command: exit 2 with a message (got $rc: $(cat "$NF_TMP/err"))" \
+        [ $rc -eq 2 ] && grep -q "unknown command 'frobnicate'" "$NF_TMP/err"
+"$NUMAFLIPCTL" vm 2>"$NF_TMP/err"
+rc=$?
+check "vm without NAME: exit 2 and its usage ($(cat "$NF_TMP/err"))" \
+        [ $rc -eq 2 ] && grep -q "usage: vm NAME" "$NF_TMP/err"
+"$NUMAFLIPCTL" --bogus status >/dev/null 2>&1
+check "unknown option: exit 2" [ $? -eq 2 ]
+"$NUMAFLIPCTL" -s "$NF_TMP/none.sock" status 2>"$NF_TMP/err"
+rc=$?
+check "no daemon: exit 3, says so ($(cat "$NF_TMP/err"))" \
+        [ $rc -eq 3 ] && grep -q "cannot connect to $NF_TMP/none.sock: .*(is numaflipd running?)" "$NF_TMP/err"
+NUMAFLIP_SOCKET="$NF_TMP/env.sock" "$NUMAFLIPCTL" status 2>"$NF_TMP/err"
+check "NUMAFLIP_SOCKET picks the socket" grep -q "$NF_TMP/env.sock" "$NF_TMP/err"
+
+check "numaflipd -V prints its version" sh -c "\"$NUMAFLIPD\" -V | grep -q '^numaflipd [0-9]'"
+"$NUMAFLIPD" -x >/dev/null 2>&1
+check "numaflipd with a bad option: exit 2" [ $? -eq 2 ]
+"$NUMAFLIPD" -n -c "$NF_TMP/missing.conf" 2>"$NF_TMP/err"
+rc=$?
+check "numaflipd -n on a missing file: exit 1, says why ($(cat "$NF_TMP/err"))" \
+        [ $rc -eq 1 ] && grep -q "missing.conf: cannot open: No such file or directory" "$NF_TMP/err"
+check "the shipped etc/numaflipd.conf is valid" quiet "$NUMAFLIPD" -n -c "$SRC/etc/numaflipd.conf"
+
+# Against a running daemon.
+sim_host | nf_config
+nf_start
+ctl advance 5x 2>"$NF_TMP/err"
+rc=$?
+check "advance 5x: exit 2 naming the value ($(cat "$NF_TMP/err"))" \
+        [ $rc -eq 2 ] && grep -q "'5x'" "$NF_TMP/err"
+ctl vm nosuch 2>"$NF_TMP/err"
+rc=$?
+check "vm of an unknown guest: exit 1 ($(cat "$NF_TMP/err"))" \
+        [ $rc -eq 1 ] && grep -q "^numaflipctl: not_found: no guest named 'nosuch'$" "$NF_TMP/err"
+check "status --watch rejects nonsense" sh -c "! \"$NUMAFLIPCTL\" -s \"$NF_SOCK\" status --watch 0"
+out=$(timeout -s INT 1.5 "$NUMAFLIPCTL" -s "$NF_SOCK" status --watch 0.2)
+n=$(echo "$out" | grep -c "^ID ")
+check "status --watch refreshes until interrupted ($n screens)" [ "$n" -ge 3 ]
+check "--json gives JSON" sh -c "\"$NUMAFLIPCTL\" -s \"$NF_SOCK\" --json status | jq -e .daemon.pid >/dev/null"
+nf_stop
+
+# A second daemon on a live socket refuses to start and leaves the first alone.
+nf_start
+"$NUMAFLIPD" -f -c "$NF_CONF" 2>"$NF_TMP/err"
+rc=$?
+check "a second daemon on the same socket exits 1 ($(tail -n1 "$NF_TMP/err"))" \
+        [ $rc -eq 1 ] && grep -q "another numaflipd is listening there" "$NF_TMP/err"
+check "the first still answers" quiet ctl version
+nf_stop
+
+# Real clock: advance is refused.
+sed -i 's/^clock = virtual/clock = real/' "$NF_CONF"
+nf_start
+ctl advance 1s 2>"$NF_TMP/err"
+rc=$?
+check "advance on a real clock: exit 1, unsupported ($(cat "$NF_TMP/err"))" \
+        [ $rc -eq 1 ] && grep -q "unsupported: advance needs" "$NF_TMP/err"
+nf_done
