@@ -15,6 +15,7 @@
 
 #define SIM_VM_PREFIX "sim.vm "
 #define VM_PREFIX "vm "
+#define SIM_HOME_UNSET UINT_MAX
 
 static const char *const field_names[NF_PF_COUNT] = {
     [NF_PF_MODE] = "mode",     [NF_PF_PERIOD] = "period",     [NF_PF_THRESHOLD] = "threshold",
@@ -206,7 +207,7 @@ static struct nf_sim_vm_config *sim_vm_section(struct parse_ctx *p, const char *
         memset(vm, 0, sizeof(*vm));
         snprintf(vm->name, sizeof(vm->name), "%s", name);
         vm->memory_pages = 262144; /* 1 GiB */
-        vm->home = 1 < s->nr_nodes ? 1 : 0;
+        vm->home = SIM_HOME_UNSET; /* [sim] nodes may come later in the file */
         vm->migratable = true;
         return vm;
 }
@@ -700,6 +701,10 @@ static int validate(struct parse_ctx *p)
                 fail_checked(p, "pool", p->pool_line, e);
                 return -EINVAL;
         }
+        /* A simulated VM without a home goes on node 1, away from the CVM, if there is one. */
+        for (size_t i = 0; i < c->sim.nr_vms; i++)
+                if (c->sim.vm[i].home == SIM_HOME_UNSET)
+                        c->sim.vm[i].home = 1 < c->sim.nr_nodes ? 1 : 0;
         if (nf_sim_config_validate(&c->sim, e, sizeof(e)) != 0) {
                 fail_sim(p, e);
                 return -EINVAL;

@@ -83,7 +83,9 @@ void nf_config_free(struct nf_config *c);
 /*
  * Reads and validates path. On failure returns -errno, *out untouched, and err holds
  * one line naming the file, line and key: "numaflipd.conf:12: [vm web1] threshold:
- * invalid share '5x%'". Only a fully valid config is returned.
+ * invalid share '5x%'". Errors between keys, found once the file is read (target above
+ * threshold, a VM beyond its node), name the section's header line and the key at
+ * fault. Only a fully valid config is returned.
  */
 int nf_config_load(const char *path, struct nf_config **out, char *err, size_t errlen);
 
@@ -100,7 +102,7 @@ void nf_config_policy(const struct nf_config *c, const char *name, struct nf_pol
 
 const char *nf_policy_field_name(enum nf_policy_field f);
 
-/* "built-in", "[defaults] line 7", "[vm web1] line 20" into buf. */
+/* "built-in", "numaflipd.conf:7 [defaults]" or "numaflipd.conf:20 [vm web1]" into buf. */
 char *nf_config_source_format(const struct nf_config *c, const char *vm,
                               const struct nf_policy_sources *src, enum nf_policy_field f,
                               char *buf, size_t len);

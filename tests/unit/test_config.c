@@ -253,6 +253,14 @@ static void test_sim_keys(void **state)
         assert_int_equal(c->sim.vm[0].memory_pages, 4096);
         nf_config_free(c);
 
+        /* The default home follows [sim] nodes wherever it is in the file. */
+        c = load_ok("[sim.vm a]\nmemory = 8MiB\n[sim]\nnodes = 1\n");
+        assert_int_equal(c->sim.vm[0].home, 0);
+        nf_config_free(c);
+        c = load_ok("[sim]\nnodes = 1\n[sim.vm a]\nmemory = 8MiB\n[sim]\nnodes = 3\n");
+        assert_int_equal(c->sim.vm[0].home, 1);
+        nf_config_free(c);
+
         /* A section seen twice adds to the same VM. */
         c = load_ok("[sim.vm a]\nmemory = 8MiB\n[sim]\nseed = 3\n[sim.vm a]\nhome = 0\n");
         assert_int_equal(c->sim.nr_vms, 1);
