@@ -130,9 +130,11 @@ static int cmd_migrate(struct nf_daemon *d, const struct nf_request *req, json_t
                         why);
                 return -1;
         }
-        *result = json_pack("{s:s,s:I,s:i,s:b}", "name", g->info.name, "goal_pages",
-                            (json_int_t)g->last.pages, "target_node", g->plan.target_node,
-                            "dry_run", g->last.dry_run);
+        /* A dry run starts no plan: name the node the mover would have chosen. */
+        int to = g->last.dry_run ? nf_placement_target(g->home, &d->topo) : g->plan.target_node;
+        *result =
+            json_pack("{s:s,s:I,s:i,s:b}", "name", g->info.name, "goal_pages",
+                      (json_int_t)g->last.pages, "target_node", to, "dry_run", g->last.dry_run);
         return 0;
 }
 

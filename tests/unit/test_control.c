@@ -389,6 +389,32 @@ static void test_migrate_pause_resume(void **state)
         json_decref(r);
 }
 
+/* A dry run decides and reports, moves nothing, and names the node it would move to. */
+static void test_migrate_dry_run(void **state)
+{
+        struct fixture *f = *state;
+        json_t *r, *res;
+        FILE *fp = fopen(f->path, "a");
+        assert_non_null(fp);
+        fputs("[vm web1]\ndry_run = yes\n", fp);
+        fclose(fp);
+        res = call_ok(f, "{\"cmd\":\"reload\"}", true, &r);
+        json_decref(r);
+        res = call_ok(f, "{\"cmd\":\"advance\",\"by\":\"30s\"}", true, &r);
+        json_decref(r);
+
+        struct nf_guest *g = nf_daemon_guest(&f->d, "web1");
+        res = call_ok(f, "{\"cmd\":\"migrate\",\"name\":\"web1\"}", true, &r);
+        assert_true(json_is_true(json_object_get(res, "dry_run")));
+        assert_int_equal(json_integer_value(json_object_get(res, "goal_pages")),
+                         (json_int_t)g->sample.remote_pages);
+        assert_int_equal(json_integer_value(json_object_get(res, "target_node")), 1);
+        json_decref(r);
+        assert_false(g->plan.active);
+        assert_int_equal(g->n.dry_runs, 1);
+        assert_int_equal(g->n.pages_moved, 0);
+}
+
 static void test_reload(void **state)
 {
         struct fixture *f = *state;
@@ -428,6 +454,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
             cmocka_unit_test_setup_teardown(test_advance, setup, teardown),
             cmocka_unit_test_setup_teardown(test_migrate_pause_resume, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_migrate_dry_run, setup, teardown),
             cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
