@@ -464,7 +464,12 @@ static void test_structure_errors(void **state)
              "test.conf:3: syntax error (expected [section], key = value or a comment)"},
             {"[daemon\nbackend = sim\n",
              "test.conf:1: syntax error (expected [section], key = value or a comment)"},
-            /* The first error is reported, not a later one. */
+            /* The first error is reported, not a later one, whichever kind it is. */
+            {"[daemon]\nnonsense\nbackend = kvm\n",
+             "test.conf:2: syntax error (expected [section], key = value or a comment)"},
+            {"[daemon]\nbackend = kvm\nnonsense\n",
+             "test.conf:2: [daemon] backend: unknown backend 'kvm' (expected auto, xen, linux or "
+             "sim)"},
             {"[daemon]\npoll = never\nbackend = kvm\n",
              "test.conf:2: [daemon] poll: invalid duration 'never': expected a number"},
             {"[vm ]\nmode = off\n", "test.conf:1: [vm ]: section needs a name, e.g. [vm web1]"},

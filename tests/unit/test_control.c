@@ -318,6 +318,30 @@ static void test_advance(void **state)
         json_decref(r);
 }
 
+/* advance only makes sense in virtual time. */
+static void test_advance_real_time(void **state)
+{
+        (void)state;
+        struct fixture f = {0};
+        struct nf_config *cfg = NULL;
+        char err[512] = "";
+        const char *text = "[daemon]\nbackend = sim\nlog_level = err\n[sim]\nclock = real\n"
+                           "speed = 10\n[sim.vm web1]\nmemory = 64MiB\n";
+        assert_int_equal(nf_config_load_string(text, "real.conf", &cfg, err, sizeof(err)), 0);
+        f.base = event_base_new();
+        assert_int_equal(nf_daemon_init(&f.d, f.base, cfg, "real.conf", err, sizeof(err)), 0);
+        call_err(&f, "{\"cmd\":\"advance\",\"by\":\"1s\"}", true, "null", NF_E_UNSUPPORTED,
+                 "advance needs the sim backend with clock = virtual; this daemon runs in real "
+                 "time");
+        json_t *r, *res = call_ok(&f, "{\"cmd\":\"status\"}", false, &r);
+        json_t *daemon = json_object_get(res, "daemon");
+        assert_string_equal(json_string_value(json_object_get(daemon, "clock")), "real");
+        assert_true(json_real_value(json_object_get(daemon, "speed")) == 10.0);
+        json_decref(r);
+        nf_daemon_fini(&f.d);
+        event_base_free(f.base);
+}
+
 static const char *state_of(struct fixture *f, const char *name)
 {
         struct nf_guest *g = nf_daemon_guest(&f->d, name);
@@ -453,6 +477,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_request_errors, setup, teardown),
             cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
             cmocka_unit_test_setup_teardown(test_advance, setup, teardown),
+            cmocka_unit_test(test_advance_real_time),
             cmocka_unit_test_setup_teardown(test_migrate_pause_resume, setup, teardown),
             cmocka_unit_test_setup_teardown(test_migrate_dry_run, setup, teardown),
             cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
