@@ -212,25 +212,31 @@ static struct nf_sim_vm_config *sim_vm_section(struct parse_ctx *p, const char *
         return vm;
 }
 
-/* A section name's argument ("vm web1" -> "web1"), checked for length and emptiness. */
-static const char *section_arg(struct parse_ctx *p, const char *section, const char *prefix)
+/* A section name's argument ("vm web1 " -> "web1") into buf, checked for length and
+ * emptiness; blanks around it would keep it from ever matching a guest. */
+static const char *section_arg(struct parse_ctx *p, const char *section, const char *prefix,
+                               char buf[NF_NAME_MAX])
 {
         const char *name = section + strlen(prefix);
-        while (*name == ' ')
-                name++;
-        if (!*name) {
+        name += strspn(name, " \t");
+        size_t len = strlen(name);
+        while (len && (name[len - 1] == ' ' || name[len - 1] == '\t'))
+                len--;
+        if (!len) {
                 char msg[64];
                 snprintf(msg, sizeof(msg), "section needs a name, e.g. [%sweb1]", prefix);
                 fail_header(p, section, msg);
                 return NULL;
         }
-        if (strlen(name) >= NF_NAME_MAX) {
+        if (len >= NF_NAME_MAX) {
                 char msg[64];
                 snprintf(msg, sizeof(msg), "name longer than %d characters", NF_NAME_MAX - 1);
                 fail_header(p, section, msg);
                 return NULL;
         }
-        return name;
+        memcpy(buf, name, len);
+        buf[len] = '\0';
+        return buf;
 }
 
 static int daemon_key(struct parse_ctx *p, const char *section, const char *key, const char *value)
@@ -438,11 +444,13 @@ static int handler(void *user, const char *section, const char *key, const char 
                 return sim_key(p, section, key, value);
         }
         if (strncmp(section, SIM_VM_PREFIX, strlen(SIM_VM_PREFIX)) == 0) {
-                const char *name = section_arg(p, section, SIM_VM_PREFIX);
+                char buf[NF_NAME_MAX];
+                const char *name = section_arg(p, section, SIM_VM_PREFIX, buf);
                 return name ? sim_vm_key(p, section, name, key, value) : 1;
         }
         if (strncmp(section, VM_PREFIX, strlen(VM_PREFIX)) == 0) {
-                const char *name = section_arg(p, section, VM_PREFIX);
+                char buf[NF_NAME_MAX];
+                const char *name = section_arg(p, section, VM_PREFIX, buf);
                 if (!name)
                         return 1;
                 struct nf_vm_config *vm = vm_section(p, name);

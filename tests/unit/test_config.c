@@ -303,6 +303,12 @@ static void test_vm_keys(void **state)
         assert_int_equal(d->policy.set, 1u << NF_PF_THRESHOLD);
         assert_true(d->policy.v.threshold == 0.1);
         nf_config_free(c);
+
+        /* Blanks around a name are not part of it. */
+        c = load_ok("[vm  web1\t ]\nmode = off\n[sim.vm web1 ]\nmemory = 8MiB\n");
+        assert_non_null(nf_config_vm(c, "web1"));
+        assert_string_equal(c->sim.vm[0].name, "web1");
+        nf_config_free(c);
 }
 
 static void test_value_errors(void **state)
@@ -473,6 +479,8 @@ static void test_structure_errors(void **state)
             {"[daemon]\npoll = never\nbackend = kvm\n",
              "test.conf:2: [daemon] poll: invalid duration 'never': expected a number"},
             {"[vm ]\nmode = off\n", "test.conf:1: [vm ]: section needs a name, e.g. [vm web1]"},
+            {"[vm \t ]\nmode = off\n",
+             "test.conf:1: [vm \t ]: section needs a name, e.g. [vm web1]"},
             {"[sim.vm ]\nmemory = 1G\n",
              "test.conf:1: [sim.vm ]: section needs a name, e.g. [sim.vm web1]"},
         };
