@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Builds numaflip and runs the whole test suite: once as built (-Werror, with the E2E
+# layer where the machine can run it), once under ASan+UBSan, and the unit tests under
+# valgrind. Ends with one line: N passed, N failed, N skipped.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+JOBS=${JOBS:-$(nproc)}
+
+if [ "${NF_SKIP_DEPS:-0}" != 1 ]; then
+        if ! bash scripts/deps.sh; then
+                echo "dependency installation failed"
+                echo "0 passed, 1 failed"
+                exit 1
+        fi
+fi
+
+PASSED=0
+FAILED=0
+SKIPPED=0
+
+# run_ctest NAME BUILD_DIR ARGS...: runs ctest there and adds its counts to the totals.
+run_ctest() {
+        local name=$1 dir=$2
+        shift 2
+        local log="$ROOT/build/$name.ctest.log"
+        echo "==> $name: ctest $*"
+        ctest --test-dir "$dir" --output-on-failure "$@" 2>&1 | tee "$log"
+        local line total failed skipped
+        line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n1)
+        if [ -z "$line" ]; then
+                echo "$name: ctest printed no summary"
+                FAILED=$((FAILED + 1))
+                return
+        fi
+        total=$(echo "$line" | sed -E 's/.* out of ([0-9]+).*/\1/')
+        failed=$(echo "$line" | sed -E 's/.*, ([0-9]+) tests? failed.*/\1/')
+        skipped=$(grep -c '(Skipped)' "$log" || true)
+        PASSED=$((PASSED + total - failed - skipped))
+        FAILED=$((FAILED + failed))
+        SKIPPED=$((SKIPPED + skipped))
+}
+
+# build NAME ARGS...: configures and builds build/NAME; a failure counts as a failed test.
+build() {
+        local name=$1
+        shift
+        local dir="$ROOT/build/$name"
+        echo "==> $name: configure $*"
+        if ! cmake -S "$ROOT" -B "$dir" -DNF_WERROR=ON "$@" >"$dir.configure.log" 2>&1; then
+                cat "$dir.configure.log"
+                echo "$name: configure failed"
+                FAILED=$((FAILED + 1))
+                return 1
+        fi
+        echo "==> $name: build"
+        if ! cmake --build "$dir" -j "$JOBS" >"$dir.build.log" 2>&1; then
+                grep -E 'error|warning' "$dir.build.log" | head -n 40
+                echo "$name: build failed (see $dir.build.log)"
+                FAILED=$((FAILED + 1))
+                return 1
+        fi
+}
+
+mkdir -p build
+# 1. The build as shipped: every layer, the E2E one skipping with a reason where the
+#    machine cannot boot it.
+if build default; then
+        run_ctest default build/default
+fi
+# 2. ASan+UBSan over unit and integration tests (the E2E guests are not built with it).
+if build sanitize -DNF_SANITIZE=ON; then
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+                run_ctest sanitize build/sanitize -LE e2e
+fi
+# 3. valgrind over the unit tests of the plain build.
+if [ -d build/default ] && command -v valgrind >/dev/null; then
+        run_ctest valgrind build/default -L unit \
+                --overwrite MemoryCheckCommand="$(command -v valgrind)" \
+                --overwrite MemoryCheckCommandOptions="--error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+                -T memcheck
+fi
+
+echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+[ "$FAILED" -eq 0 ]
