@@ -84,7 +84,7 @@ gunzip -c "$ROOT/boot/xen-4.17-amd64.gz" >"$STOCK" || fail "cannot unpack Debian
 # --- programs run in the guests --------------------------------------------
 BIN=$WORK/bin
 mkdir -p "$BIN"
-CFLAGS="-std=gnu11 -O2 -Wall -Wextra -Werror -I$REPO/include -I$REPO/src/backend"
+CFLAGS="-std=gnu11 -O2 -g -rdynamic -Wall -Wextra -Werror -I$REPO/include -I$REPO/src/backend -include $HERE/crashtrace.h"
 XENLIBS=$(pkg-config --cflags --libs xencontrol xencall xenforeignmemory)
 # shellcheck disable=SC2086
 { cc $CFLAGS -o "$BIN/nf-xen-check" "$HERE/nf-xen-check.c" "$REPO/src/backend/xen_domctl.c" $XENLIBS &&
