@@ -81,5 +81,14 @@ if [ -d build/default ] && command -v valgrind >/dev/null; then
                 -T memcheck
 fi
 
+# 4. The libFuzzer harnesses, NF_FUZZ_SECONDS each, where clang can build them.
+if command -v clang >/dev/null; then
+        if build fuzz -DCMAKE_C_COMPILER=clang -DNF_FUZZ=ON -DNF_SANITIZE=ON; then
+                run_ctest fuzz build/fuzz -L fuzz
+        fi
+else
+        echo "==> fuzz: skipped, clang is not installed"
+fi
+
 echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
 [ "$FAILED" -eq 0 ]

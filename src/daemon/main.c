@@ -1,5 +1,6 @@
 /* numaflipd: keeps guests' memory on their home NUMA node. */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -110,6 +111,10 @@ int main(int argc, char **argv)
                 return 2;
         }
 
+        /* Detaching changes to /, and reloads must still find the file. */
+        char config_abs[PATH_MAX];
+        if (realpath(config, config_abs))
+                config = config_abs;
         struct nf_config *cfg;
         if (nf_config_load(config, &cfg, err, sizeof(err)) < 0) {
                 fprintf(stderr, "numaflipd: %s\n", err);

@@ -191,6 +191,13 @@ static int cmd_advance(struct nf_daemon *d, const struct nf_request *req, json_t
                 err_set(e, NF_E_ARG, err);
                 return -1;
         }
+        if (ns > NF_CONTROL_MAX_ADVANCE) {
+                char a[32];
+                e->code = NF_E_ARG;
+                snprintf(e->message, sizeof(e->message), "advance by at most %s per request",
+                         nf_format_duration(NF_CONTROL_MAX_ADVANCE, a, sizeof(a)));
+                return -1;
+        }
         if (nf_sched_mode(d->sched) != NF_SCHED_VIRTUAL) {
                 err_set(e, NF_E_UNSUPPORTED,
                         "advance needs the sim backend with clock = virtual; this daemon runs "

@@ -9,7 +9,8 @@
 #include "nf_daemon.h"
 
 #define NF_CONTROL_MAX_CLIENTS 64
-#define NF_CONTROL_MAX_OUTPUT (4u << 20)   /* a client that does not read is dropped */
+#define NF_CONTROL_MAX_OUTPUT (4u << 20) /* a client that does not read is dropped */
+#define NF_CONTROL_MAX_ADVANCE (24ull * 3600 * 1000000000) /* virtual time per request */
 #define NF_CONTROL_MAX_DISCARD (64u << 20) /* an endless line gets its client dropped */
 
 struct nf_control;

@@ -2,7 +2,6 @@
 #include "nf_sched.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -143,8 +142,10 @@ void nf_timer_arm(struct nf_timer *t, uint64_t delay_ns)
         t->seq = ++s->seq;
         t->pending = true;
         if (s->mode == NF_SCHED_REAL) {
+                /* Clamp: a slow clock (speed < 1) must not overflow the conversion. */
                 double real = (double)delay_ns / s->speed;
-                uint64_t ns = (uint64_t)real;
+                uint64_t ns = real >= 1e18 ? (uint64_t)1e18 : (uint64_t)real;
+                ns += 999; /* round up: never fire before the deadline */
                 struct timeval tv = {.tv_sec = (time_t)(ns / NF_NS_PER_SEC),
                                      .tv_usec = (suseconds_t)((ns % NF_NS_PER_SEC) / 1000)};
                 evtimer_add(t->ev, &tv);
