@@ -2,6 +2,7 @@
 #ifndef NF_UNITS_H
 #define NF_UNITS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,12 @@ int nf_parse_duration(const char *s, uint64_t *ns, char *err, size_t errlen);
 
 /* Shares in [0, 1]: "5%", "0.05", "100%". Values above 1 (or 100%) are rejected. */
 int nf_parse_share(const char *s, double *share, char *err, size_t errlen);
+
+/* Whether a share lies in [0, 1] (false for NaN too). */
+static inline bool nf_share_valid(double v)
+{
+        return v >= 0.0 && v <= 1.0;
+}
 
 /* Byte rates: "256MiB/s", "1G/s", "1000000" (bytes per second); "0" or "unlimited" is 0. */
 int nf_parse_rate(const char *s, uint64_t *bytes_per_sec, char *err, size_t errlen);

@@ -36,11 +36,6 @@ void nf_policy_defaults(struct nf_policy_params *p)
         p->dry_run = false;
 }
 
-static bool share_ok(double v)
-{
-        return v >= 0.0 && v <= 1.0; /* false for NaN too */
-}
-
 int nf_policy_validate(const struct nf_policy_params *p, char *err, size_t errlen)
 {
         char a[32], b[32];
@@ -57,10 +52,10 @@ int nf_policy_validate(const struct nf_policy_params *p, char *err, size_t errle
                 FAIL("mode: unknown mode %d", (int)p->mode);
         if (p->mode == NF_MODE_PERIODIC && p->period_ns == 0)
                 FAIL("period: must be above 0 in periodic mode");
-        if (!share_ok(p->threshold))
+        if (!nf_share_valid(p->threshold))
                 FAIL("threshold: %s is outside 0%%..100%%",
                      nf_format_share(p->threshold, a, sizeof(a)));
-        if (!share_ok(p->target))
+        if (!nf_share_valid(p->target))
                 FAIL("target: %s is outside 0%%..100%%", nf_format_share(p->target, a, sizeof(a)));
         /* Hysteresis needs the stop point at or below the trigger point; other modes
          * never look at the threshold, so an inherited one does not get in the way. */

@@ -23,11 +23,6 @@ void nf_poolsize_defaults(struct nf_pool_params *p)
         p->interval_ns = 10 * NF_NS_PER_SEC;
 }
 
-static bool share_ok(double v)
-{
-        return v >= 0.0 && v <= 1.0; /* false for NaN too */
-}
-
 int nf_poolsize_validate(const struct nf_pool_params *p, char *err, size_t errlen)
 {
         char a[32], b[32];
@@ -54,10 +49,10 @@ int nf_poolsize_validate(const struct nf_pool_params *p, char *err, size_t errle
                 FAIL("size: %llu pages is outside min..max (%llu..%llu pages)",
                      (unsigned long long)p->size, (unsigned long long)p->min,
                      (unsigned long long)p->max);
-        if (!share_ok(p->grow_above))
+        if (!nf_share_valid(p->grow_above))
                 FAIL("grow_above: %s is outside 0%%..100%%",
                      nf_format_share(p->grow_above, a, sizeof(a)));
-        if (!share_ok(p->shrink_below))
+        if (!nf_share_valid(p->shrink_below))
                 FAIL("shrink_below: %s is outside 0%%..100%%",
                      nf_format_share(p->shrink_below, a, sizeof(a)));
         if (p->shrink_below >= p->grow_above)

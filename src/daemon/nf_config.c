@@ -2,6 +2,7 @@
 #include "nf_config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -560,6 +561,26 @@ static char *reader(char *str, int num, void *stream)
         return str;
 }
 
+/* Where each field lives in struct nf_policy_params, so layers overlay field by field. */
+#define FIELD(name)                                                                                \
+        {                                                                                          \
+                offsetof(struct nf_policy_params, name),                                           \
+                    sizeof(((struct nf_policy_params *)0)->name)                                   \
+        }
+static const struct {
+        size_t off, size;
+} field_loc[NF_PF_COUNT] = {
+    [NF_PF_MODE] = FIELD(mode),
+    [NF_PF_PERIOD] = FIELD(period_ns),
+    [NF_PF_THRESHOLD] = FIELD(threshold),
+    [NF_PF_TARGET] = FIELD(target),
+    [NF_PF_COOLDOWN] = FIELD(cooldown_ns),
+    [NF_PF_RATE_LIMIT] = FIELD(rate_limit),
+    [NF_PF_BATCH] = FIELD(batch_pages),
+    [NF_PF_DRY_RUN] = FIELD(dry_run),
+};
+#undef FIELD
+
 static void resolve(const struct nf_config *c, const struct nf_vm_config *vm,
                     struct nf_policy_params *out, struct nf_policy_sources *src)
 {
@@ -580,34 +601,8 @@ static void resolve(const struct nf_config *c, const struct nf_vm_config *vm,
                                 continue;
                         src->kind[f] = i == 0 ? NF_SOURCE_DEFAULTS : NF_SOURCE_VM;
                         src->line[f] = l->line[f];
-                        switch ((enum nf_policy_field)f) {
-                        case NF_PF_MODE:
-                                out->mode = l->v.mode;
-                                break;
-                        case NF_PF_PERIOD:
-                                out->period_ns = l->v.period_ns;
-                                break;
-                        case NF_PF_THRESHOLD:
-                                out->threshold = l->v.threshold;
-                                break;
-                        case NF_PF_TARGET:
-                                out->target = l->v.target;
-                                break;
-                        case NF_PF_COOLDOWN:
-                                out->cooldown_ns = l->v.cooldown_ns;
-                                break;
-                        case NF_PF_RATE_LIMIT:
-                                out->rate_limit = l->v.rate_limit;
-                                break;
-                        case NF_PF_BATCH:
-                                out->batch_pages = l->v.batch_pages;
-                                break;
-                        case NF_PF_DRY_RUN:
-                                out->dry_run = l->v.dry_run;
-                                break;
-                        case NF_PF_COUNT:
-                                break;
-                        }
+                        memcpy((char *)out + field_loc[f].off,
+                               (const char *)&l->v + field_loc[f].off, field_loc[f].size);
                 }
         }
 }
