@@ -73,8 +73,11 @@ if build sanitize -DNF_SANITIZE=ON; then
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
                 run_ctest sanitize build/sanitize -LE e2e
 fi
-# 3. valgrind over the unit tests of the plain build.
+# 3. valgrind over the unit tests of the plain build, and the daemon under valgrind
+#    through the integration tests that exercise its request and reload paths.
 if [ -d build/default ] && command -v valgrind >/dev/null; then
+        NF_DAEMON_WRAPPER="valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite -q" \
+                run_ctest valgrind-daemon build/default -R '^it_(status|reload|badinput|cli)$'
         run_ctest valgrind build/default -L unit \
                 --overwrite MemoryCheckCommand="$(command -v valgrind)" \
                 --overwrite MemoryCheckCommandOptions="--error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \

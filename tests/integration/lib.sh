@@ -39,10 +39,12 @@ nf_config() {
 }
 
 # Starts the daemon in the foreground (backgrounded here) and waits for its socket.
+# NF_DAEMON_WRAPPER runs it under a tool, e.g. "valgrind --error-exitcode=99 -q".
 nf_start() {
-        "$NUMAFLIPD" -f -c "$NF_CONF" >"$NF_LOG" 2>&1 &
+        # shellcheck disable=SC2086 # the wrapper is a command line
+        ${NF_DAEMON_WRAPPER:-} "$NUMAFLIPD" -f -c "$NF_CONF" >"$NF_LOG" 2>&1 &
         NF_PID=$!
-        for _ in $(seq 100); do
+        for _ in $(seq 400); do
                 if "$NUMAFLIPCTL" -s "$NF_SOCK" version >/dev/null 2>&1; then
                         return 0
                 fi
