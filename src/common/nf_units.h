@@ -52,9 +52,9 @@ int nf_parse_bool(const char *s, int *out, char *err, size_t errlen);
 int nf_parse_u64(const char *s, uint64_t max, uint64_t *out, char *err, size_t errlen);
 
 /* Printers: shortest exact-ish human form, always NUL terminated; return buf. */
-char *nf_format_size(uint64_t bytes, char *buf, size_t len);          /* "1.5 GiB", "512 B" */
-char *nf_format_duration(uint64_t ns, char *buf, size_t len);         /* "1m30s", "500ms" */
-char *nf_format_share(double share, char *buf, size_t len);           /* "12.34%" */
+char *nf_format_size(uint64_t bytes, char *buf, size_t len);         /* "1.5 GiB", "512 B" */
+char *nf_format_duration(uint64_t ns, char *buf, size_t len);        /* "1m30s", "500ms" */
+char *nf_format_share(double share, char *buf, size_t len);          /* "12.34%" */
 char *nf_format_rate(uint64_t bytes_per_sec, char *buf, size_t len); /* "256 MiB/s", "unlimited" */
 
 #endif

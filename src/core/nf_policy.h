@@ -31,20 +31,20 @@ enum nf_trigger {
 
 struct nf_policy_params {
         enum nf_mode mode;
-        uint64_t period_ns;    /* periodic epoch; > 0 */
-        double threshold;      /* remote share that triggers, in [0, 1] */
-        double target;         /* migrate until remote share <= target; target <= threshold */
-        uint64_t cooldown_ns;  /* quiet time after a migration ends (threshold mode) */
-        uint64_t rate_limit;   /* bytes/s for this guest, 0 = unlimited (used by the mover) */
-        uint64_t batch_pages;  /* pages per batch, > 0 (used by the mover) */
-        bool dry_run;          /* decide and report, never move */
+        uint64_t period_ns;   /* periodic epoch; > 0 */
+        double threshold;     /* remote share that triggers, in [0, 1] */
+        double target;        /* migrate until remote share <= target; target <= threshold */
+        uint64_t cooldown_ns; /* quiet time after a migration ends (threshold mode) */
+        uint64_t rate_limit;  /* bytes/s for this guest, 0 = unlimited (used by the mover) */
+        uint64_t batch_pages; /* pages per batch, > 0 (used by the mover) */
+        bool dry_run;         /* decide and report, never move */
 };
 
 struct nf_policy_state {
         enum nf_phase phase;
-        enum nf_trigger trigger; /* what started the current or last migration */
-        uint64_t since_ns;       /* when the current phase began */
-        uint64_t next_period_ns; /* periodic: next epoch boundary; 0 until anchored */
+        enum nf_trigger trigger;              /* what started the current or last migration */
+        uint64_t since_ns;                    /* when the current phase began */
+        uint64_t next_period_ns;              /* periodic: next epoch boundary; 0 until anchored */
         uint64_t triggered[NF_TRIGGER_COUNT]; /* migrations started, by trigger */
 };
 
