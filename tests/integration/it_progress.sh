@@ -55,6 +55,28 @@ check "bytes_moved = pages_moved * 4096" \
         [ "$(echo "$j" | jq '.counters.bytes_moved == .counters.pages_moved * 4096')" = true ]
 nf_stop
 
+# The global cap binds two guests together, and the mover shares it between them.
+{
+        printf 'rate_limit = 16MiB/s\n'
+        printf '[defaults]\nmode = threshold\nthreshold = 100%%\ntarget = 0%%\n'
+        printf 'rate_limit = 64MiB/s\nbatch = 1MiB\n'
+        sim_host
+        printf '[sim.vm web2]\nmemory = 2GiB\nhome = 1\nflip_rate = 70/s\n'
+} | nf_config
+nf_start
+advance 60m
+ctl migrate web1 >/dev/null && ctl migrate web2 >/dev/null
+advance 10s
+m1=$(vmf web1 .migration.moved_pages)
+m2=$(vmf web2 .migration.moved_pages)
+total=$(((m1 + m2) * 4096))
+# 10 s at 16 MiB/s plus the initial bucket (at most 16 MiB/10 or one batch each).
+check "global cap: both guests together moved $((total >> 20)) MiB in 10s (<= 166 MiB)" \
+        [ "$total" -le $((166 << 20)) ] && [ "$total" -ge $((150 << 20)) ]
+check "global cap: shared between them ($((m1 * 4096 >> 20)) and $((m2 * 4096 >> 20)) MiB)" \
+        [ $((m1 - m2)) -le 512 ] && [ $((m2 - m1)) -le 512 ]
+nf_stop
+
 # Real time: a burst of flips makes 1 GiB web1 partly remote, a reload stops the
 # flips, then a manual migration at 32 MiB/s in 512 KiB batches runs for seconds.
 real_conf() {
