@@ -148,9 +148,9 @@ boot() {
 	# One TCG thread: it leaves the other core to the rest of the machine
 	# and runs as fast here as thread=multi.
 	qemu-system-x86_64 -machine pc -accel tcg,thread=single -cpu max,-rdtscp \
-		-m 2G -smp 2 \
+		-m 2G -smp 3 \
 		-object memory-backend-ram,id=m0,size=1G -object memory-backend-ram,id=m1,size=1G \
-		-numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1 \
+		-numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1-2,memdev=m1 \
 		-display none -vga none -monitor none -serial "file:$out" -no-reboot \
 		-kernel "$2" -append "$XEN_CMDLINE" \
 		-initrd "$VMLINUZ console=hvc0 earlyprintk=xen nf_mode=$3,$WORK/dom0.cpio.gz" \
