@@ -6,7 +6,7 @@ PACKAGES=(
         build-essential cmake pkg-config
         libevent-dev libinih-dev libjansson-dev libsystemd-dev libnuma-dev libxen-dev
         libcmocka-dev jq valgrind util-linux systemd
-        clang libclang-rt-14-dev
+        clang libclang-rt-14-dev clang-format
 )
 
 SUDO=""

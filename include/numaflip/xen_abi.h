@@ -1,4 +1,5 @@
-/* ABI of the numaflip Xen 4.17 patch series (XEN_DOMCTL_numaflip, XENMEMF_flip_pool), usable without Xen headers. */
+/* ABI of the numaflip Xen 4.17 patch series (XEN_DOMCTL_numaflip, XENMEMF_flip_pool), usable
+ * without Xen headers. */
 #ifndef NUMAFLIP_XEN_ABI_H
 #define NUMAFLIP_XEN_ABI_H
 
@@ -14,86 +15,86 @@
 #include <stdint.h>
 
 /* Hypercall numbers (xen/include/public/xen.h). */
-#define NF_XEN_HYPERCALL_MEMORY_OP       12
-#define NF_XEN_HYPERCALL_GRANT_TABLE_OP  20
-#define NF_XEN_HYPERCALL_DOMCTL          36
+#define NF_XEN_HYPERCALL_MEMORY_OP 12
+#define NF_XEN_HYPERCALL_GRANT_TABLE_OP 20
+#define NF_XEN_HYPERCALL_DOMCTL 36
 
 /* Xen 4.17's domctl interface version; the series does not change it. */
-#define NF_XEN_DOMCTL_INTERFACE_VERSION  0x00000015u
+#define NF_XEN_DOMCTL_INTERFACE_VERSION 0x00000015u
 
 /* The new domctl.  A stock hypervisor fails it with -ENOSYS. */
-#define NF_XEN_DOMCTL_NUMAFLIP           90u
+#define NF_XEN_DOMCTL_NUMAFLIP 90u
 
 /* Sub-operations (struct nf_xen_domctl_numaflip.op). */
-#define NF_XEN_NUMAFLIP_NODE_PAGES       0u /* per-node page counts */
-#define NF_XEN_NUMAFLIP_MIGRATE          1u /* move pages to a node */
-#define NF_XEN_NUMAFLIP_POOL_GET         2u /* read a node's flip pool */
-#define NF_XEN_NUMAFLIP_POOL_SET         3u /* set a pool's target size */
-#define NF_XEN_NUMAFLIP_POOL_ENABLE      4u /* enable/disable a pool */
-#define NF_XEN_NUMAFLIP_SET_RECEIVER     5u /* mark a flip receiver */
+#define NF_XEN_NUMAFLIP_NODE_PAGES 0u   /* per-node page counts */
+#define NF_XEN_NUMAFLIP_MIGRATE 1u      /* move pages to a node */
+#define NF_XEN_NUMAFLIP_POOL_GET 2u     /* read a node's flip pool */
+#define NF_XEN_NUMAFLIP_POOL_SET 3u     /* set a pool's target size */
+#define NF_XEN_NUMAFLIP_POOL_ENABLE 4u  /* enable/disable a pool */
+#define NF_XEN_NUMAFLIP_SET_RECEIVER 5u /* mark a flip receiver */
 
 /* Migrate limits: max_pages must be 1..this; entries visited per call. */
-#define NF_XEN_MIGRATE_MAX_PAGES         65536u
-#define NF_XEN_MIGRATE_MAX_LOOKUPS       262144u
+#define NF_XEN_MIGRATE_MAX_PAGES 65536u
+#define NF_XEN_MIGRATE_MAX_LOOKUPS 262144u
 
 /* Memory op flags (struct xen_memory_reservation.mem_flags). */
-#define NF_XENMEMF_NODE(n)               ((((uint32_t)(n)) + 1u) << 8)
-#define NF_XENMEMF_EXACT_NODE_REQUEST    (1u << 17)
+#define NF_XENMEMF_NODE(n) ((((uint32_t)(n)) + 1u) << 8)
+#define NF_XENMEMF_EXACT_NODE_REQUEST (1u << 17)
 /* New: take the frame from the flip pool of NF_XENMEMF_NODE(n). */
-#define NF_XENMEMF_FLIP_POOL             (1u << 19)
+#define NF_XENMEMF_FLIP_POOL (1u << 19)
 
 struct nf_xen_numaflip_node_pages {
-	uint32_t nr_nodes;  /* IN: entries in pages; OUT: entries needed */
-	uint32_t tot_pages; /* OUT: the domain's tot_pages */
-	uint64_t pages;     /* IN: address of uint64_t[nr_nodes] (hypercall buffer) */
+        uint32_t nr_nodes;  /* IN: entries in pages; OUT: entries needed */
+        uint32_t tot_pages; /* OUT: the domain's tot_pages */
+        uint64_t pages;     /* IN: address of uint64_t[nr_nodes] (hypercall buffer) */
 };
 
 struct nf_xen_numaflip_migrate {
-	uint64_t from_nodes; /* IN: bit n set: move frames on node n */
-	uint64_t gfn;        /* IN/OUT: scan cursor, start at 0 */
-	uint32_t max_pages;  /* IN: most pages to move in this call */
-	uint32_t moved;      /* OUT: pages moved */
-	uint32_t skipped;    /* OUT: unmovable pages met on from_nodes */
-	uint32_t done;       /* OUT: 1 when the scan reached the end (gfn = 0) */
-	uint64_t remaining;  /* OUT: the domain's pages still on from_nodes */
+        uint64_t from_nodes; /* IN: bit n set: move frames on node n */
+        uint64_t gfn;        /* IN/OUT: scan cursor, start at 0 */
+        uint32_t max_pages;  /* IN: most pages to move in this call */
+        uint32_t moved;      /* OUT: pages moved */
+        uint32_t skipped;    /* OUT: unmovable pages met on from_nodes */
+        uint32_t done;       /* OUT: 1 when the scan reached the end (gfn = 0) */
+        uint64_t remaining;  /* OUT: the domain's pages still on from_nodes */
 };
 
 struct nf_xen_numaflip_pool {
-	uint64_t target;     /* IN (POOL_SET) / OUT: target size, frames */
-	uint64_t held;       /* OUT: frames in the pool now */
-	uint64_t handed_out; /* OUT: frames taken from it, cumulative */
-	uint64_t hits;       /* OUT: transfers giving a home-node frame */
-	uint64_t misses;     /* OUT: transfers giving a remote frame */
-	uint64_t fallbacks;  /* OUT: pool requests met by ordinary allocation */
-	uint32_t enabled;    /* IN (POOL_ENABLE) / OUT */
-	uint32_t pad;
+        uint64_t target;     /* IN (POOL_SET) / OUT: target size, frames */
+        uint64_t held;       /* OUT: frames in the pool now */
+        uint64_t handed_out; /* OUT: frames taken from it, cumulative */
+        uint64_t hits;       /* OUT: transfers giving a home-node frame */
+        uint64_t misses;     /* OUT: transfers giving a remote frame */
+        uint64_t fallbacks;  /* OUT: pool requests met by ordinary allocation */
+        uint32_t enabled;    /* IN (POOL_ENABLE) / OUT */
+        uint32_t pad;
 };
 
 struct nf_xen_numaflip_receiver {
-	uint32_t enable;     /* IN: 1 mark, 0 unmark */
+        uint32_t enable; /* IN: 1 mark, 0 unmark */
 };
 
 struct nf_xen_domctl_numaflip {
-	uint32_t op;   /* IN: NF_XEN_NUMAFLIP_* */
-	uint32_t node; /* IN: pool node, or migrate target node */
-	union {
-		struct nf_xen_numaflip_node_pages node_pages;
-		struct nf_xen_numaflip_migrate migrate;
-		struct nf_xen_numaflip_pool pool;
-		struct nf_xen_numaflip_receiver receiver;
-	} u;
+        uint32_t op;   /* IN: NF_XEN_NUMAFLIP_* */
+        uint32_t node; /* IN: pool node, or migrate target node */
+        union {
+                struct nf_xen_numaflip_node_pages node_pages;
+                struct nf_xen_numaflip_migrate migrate;
+                struct nf_xen_numaflip_pool pool;
+                struct nf_xen_numaflip_receiver receiver;
+        } u;
 };
 
 /* struct xen_domctl with only the member this ABI uses. */
 struct nf_xen_domctl {
-	uint32_t cmd;               /* NF_XEN_DOMCTL_NUMAFLIP */
-	uint32_t interface_version; /* NF_XEN_DOMCTL_INTERFACE_VERSION */
-	uint16_t domain;            /* domid */
-	uint16_t pad0[3];
-	union {
-		struct nf_xen_domctl_numaflip numaflip;
-		uint8_t pad[128];
-	} u;
+        uint32_t cmd;               /* NF_XEN_DOMCTL_NUMAFLIP */
+        uint32_t interface_version; /* NF_XEN_DOMCTL_INTERFACE_VERSION */
+        uint16_t domain;            /* domid */
+        uint16_t pad0[3];
+        union {
+                struct nf_xen_domctl_numaflip numaflip;
+                uint8_t pad[128];
+        } u;
 };
 
 _Static_assert(sizeof(struct nf_xen_numaflip_migrate) == 40, "migrate layout");

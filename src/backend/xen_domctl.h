@@ -1,4 +1,5 @@
-/* Issue the patched hypervisor's XEN_DOMCTL_numaflip through libxencall (works with Debian's unpatched libxenctrl). */
+/* Issue the patched hypervisor's XEN_DOMCTL_numaflip through libxencall (works with Debian's
+ * unpatched libxenctrl). */
 #ifndef NUMAFLIP_XEN_DOMCTL_H
 #define NUMAFLIP_XEN_DOMCTL_H
 
@@ -26,27 +27,25 @@ int nf_xen_domctl_probe(struct nf_xen_domctl_ctx *ctx);
  * *nr_nodes is the capacity of @pages; on return the number of entries
  * (or, with -ENOBUFS, the number needed).  @tot_pages may be NULL.
  */
-int nf_xen_domctl_node_pages(struct nf_xen_domctl_ctx *ctx, uint16_t domid,
-			     uint64_t *pages, uint32_t *nr_nodes,
-			     uint32_t *tot_pages);
+int nf_xen_domctl_node_pages(struct nf_xen_domctl_ctx *ctx, uint16_t domid, uint64_t *pages,
+                             uint32_t *nr_nodes, uint32_t *tot_pages);
 
 /*
  * One migrate batch: io->from_nodes, io->gfn (cursor) and io->max_pages in,
  * all fields out.  Loop until io->done or io->remaining stops falling.
  */
-int nf_xen_domctl_migrate(struct nf_xen_domctl_ctx *ctx, uint16_t domid,
-			  uint32_t to_node, struct nf_xen_numaflip_migrate *io);
+int nf_xen_domctl_migrate(struct nf_xen_domctl_ctx *ctx, uint16_t domid, uint32_t to_node,
+                          struct nf_xen_numaflip_migrate *io);
 
 /* Flip pool of @node.  @out may be NULL for set/enable. */
 int nf_xen_domctl_pool_get(struct nf_xen_domctl_ctx *ctx, uint32_t node,
-			   struct nf_xen_numaflip_pool *out);
-int nf_xen_domctl_pool_set(struct nf_xen_domctl_ctx *ctx, uint32_t node,
-			   uint64_t target, struct nf_xen_numaflip_pool *out);
-int nf_xen_domctl_pool_enable(struct nf_xen_domctl_ctx *ctx, uint32_t node,
-			      bool enable, struct nf_xen_numaflip_pool *out);
+                           struct nf_xen_numaflip_pool *out);
+int nf_xen_domctl_pool_set(struct nf_xen_domctl_ctx *ctx, uint32_t node, uint64_t target,
+                           struct nf_xen_numaflip_pool *out);
+int nf_xen_domctl_pool_enable(struct nf_xen_domctl_ctx *ctx, uint32_t node, bool enable,
+                              struct nf_xen_numaflip_pool *out);
 
 /* Mark or unmark @domid as a flip receiver (its freed frames refill pools). */
-int nf_xen_domctl_set_receiver(struct nf_xen_domctl_ctx *ctx, uint16_t domid,
-			       bool enable);
+int nf_xen_domctl_set_receiver(struct nf_xen_domctl_ctx *ctx, uint16_t domid, bool enable);
 
 #endif /* NUMAFLIP_XEN_DOMCTL_H */

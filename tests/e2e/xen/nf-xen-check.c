@@ -1,4 +1,5 @@
-/* nf-xen-check: dom0 checks of the numaflip hypervisor patch against the running hypervisor (Xen E2E). */
+/* nf-xen-check: dom0 checks of the numaflip hypervisor patch against the running hypervisor (Xen
+ * E2E). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
@@ -28,334 +29,330 @@ static xc_interface *xch;
 static struct nf_xen_domctl_ctx *dctl;
 
 static int result(const char *verdict, const char *label, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int result(const char *verdict, const char *label, const char *fmt, ...)
 {
-	va_list ap;
+        va_list ap;
 
-	printf("NF-RESULT %s %s: ", verdict, label);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	return strcmp(verdict, "FAIL") ? 0 : 1;
+        printf("NF-RESULT %s %s: ", verdict, label);
+        va_start(ap, fmt);
+        vprintf(fmt, ap);
+        va_end(ap);
+        printf("\n");
+        fflush(stdout);
+        return strcmp(verdict, "FAIL") ? 0 : 1;
 }
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
-	nanosleep(&ts, NULL);
+        nanosleep(&ts, NULL);
 }
 
 static double now_s(void)
 {
-	struct timespec ts;
+        struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 struct counts {
-	uint32_t domid;
-	uint32_t nr;
-	uint64_t n[MAXN];
-	uint64_t total;
+        uint32_t domid;
+        uint32_t nr;
+        uint64_t n[MAXN];
+        uint64_t total;
 };
 
 static int read_counts(uint32_t domid, struct counts *c)
 {
-	uint32_t tot;
-	int rc;
+        uint32_t tot;
+        int rc;
 
-	c->domid = domid;
-	c->nr = MAXN;
-	rc = nf_xen_domctl_node_pages(dctl, (uint16_t)domid, c->n, &c->nr, &tot);
-	c->total = tot;
-	return rc;
+        c->domid = domid;
+        c->nr = MAXN;
+        rc = nf_xen_domctl_node_pages(dctl, (uint16_t)domid, c->n, &c->nr, &tot);
+        c->total = tot;
+        return rc;
 }
 
 static void fmt_counts(const struct counts *c, char *buf, size_t len)
 {
-	size_t off = 0;
-	uint32_t i;
+        size_t off = 0;
+        uint32_t i;
 
-	buf[0] = 0;
-	for (i = 0; i < c->nr && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "%snode%u=%" PRIu64,
-					i ? " " : "", i, c->n[i]);
+        buf[0] = 0;
+        for (i = 0; i < c->nr && off < len; i++)
+                off += (size_t)snprintf(buf + off, len - off, "%snode%u=%" PRIu64, i ? " " : "", i,
+                                        c->n[i]);
 }
 
 static int list_domains(uint32_t *ids, int max)
 {
-	xc_domaininfo_t info[MAXDOM];
-	int n, i, k = 0;
+        xc_domaininfo_t info[MAXDOM];
+        int n, i, k = 0;
 
-	n = xc_domain_getinfolist(xch, 0, MAXDOM, info);
-	for (i = 0; i < n && k < max; i++)
-		if (!(info[i].flags & XEN_DOMINF_dying))
-			ids[k++] = info[i].domain;
-	return k;
+        n = xc_domain_getinfolist(xch, 0, MAXDOM, info);
+        for (i = 0; i < n && k < max; i++)
+                if (!(info[i].flags & XEN_DOMINF_dying))
+                        ids[k++] = info[i].domain;
+        return k;
 }
 
 /* The 'u' debug key's last "Memory location of each domain" block. */
 struct udump {
-	int nr;
-	struct counts dom[MAXDOM];
+        int nr;
+        struct counts dom[MAXDOM];
 };
 
 static int read_u_dump(struct udump *u)
 {
-	static char buf[1 << 20];
-	unsigned int size = sizeof(buf) - 1, index = 0;
-	char *p, *line, *save = NULL;
-	struct counts *cur = NULL;
+        static char buf[1 << 20];
+        unsigned int size = sizeof(buf) - 1, index = 0;
+        char *p, *line, *save = NULL;
+        struct counts *cur = NULL;
 
-	if (xc_send_debug_keys(xch, "u"))
-		return -errno;
-	/* The key handler runs synchronously in the sysctl. */
-	if (xc_readconsolering(xch, buf, &size, 0, 0, &index))
-		return -errno;
-	buf[size] = 0;
-	/* Guests' raw console output can carry NULs; keep the text searchable. */
-	for (unsigned int k = 0; k < size; k++)
-		if (!buf[k])
-			buf[k] = ' ';
-	p = NULL;
-	for (char *q = buf; (q = strstr(q, "Memory location of each domain:")); q++)
-		p = q;
-	if (!p)
-		return -ENOENT;
-	u->nr = 0;
-	for (line = strtok_r(p, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		unsigned int d, node;
-		unsigned long long pages;
-		char *s = strstr(line, "Domain ");
-		char *t = strstr(line, "Node ");
+        if (xc_send_debug_keys(xch, "u"))
+                return -errno;
+        /* The key handler runs synchronously in the sysctl. */
+        if (xc_readconsolering(xch, buf, &size, 0, 0, &index))
+                return -errno;
+        buf[size] = 0;
+        /* Guests' raw console output can carry NULs; keep the text searchable. */
+        for (unsigned int k = 0; k < size; k++)
+                if (!buf[k])
+                        buf[k] = ' ';
+        p = NULL;
+        for (char *q = buf; (q = strstr(q, "Memory location of each domain:")); q++)
+                p = q;
+        if (!p)
+                return -ENOENT;
+        u->nr = 0;
+        for (line = strtok_r(p, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                unsigned int d, node;
+                unsigned long long pages;
+                char *s = strstr(line, "Domain ");
+                char *t = strstr(line, "Node ");
 
-		if (s && sscanf(s, "Domain %u (total: %llu):", &d, &pages) == 2) {
-			if (u->nr == MAXDOM)
-				break;
-			cur = &u->dom[u->nr++];
-			memset(cur, 0, sizeof(*cur));
-			cur->domid = d;
-			cur->total = pages;
-		} else if (cur && t && !strstr(line, "vnode") &&
-			   sscanf(t, "Node %u: %llu", &node, &pages) == 2 &&
-			   node < MAXN) {
-			cur->n[node] = pages;
-			if (node + 1 > cur->nr)
-				cur->nr = node + 1;
-		} else if (cur && !strstr(line, "vnodes") && !strstr(line, "pnode") &&
-			   !strstr(line, "vcpus") && !strstr(line, "vmemrange") &&
-			   !strstr(line, "Domain") && !strstr(line, "Node") &&
-			   !strstr(line, "...") && strstr(line, "(XEN)") &&
-			   !strstr(line, "0x")) {
-			/* Past the block. */
-			break;
-		}
-	}
-	return 0;
+                if (s && sscanf(s, "Domain %u (total: %llu):", &d, &pages) == 2) {
+                        if (u->nr == MAXDOM)
+                                break;
+                        cur = &u->dom[u->nr++];
+                        memset(cur, 0, sizeof(*cur));
+                        cur->domid = d;
+                        cur->total = pages;
+                } else if (cur && t && !strstr(line, "vnode") &&
+                           sscanf(t, "Node %u: %llu", &node, &pages) == 2 && node < MAXN) {
+                        cur->n[node] = pages;
+                        if (node + 1 > cur->nr)
+                                cur->nr = node + 1;
+                } else if (cur && !strstr(line, "vnodes") && !strstr(line, "pnode") &&
+                           !strstr(line, "vcpus") && !strstr(line, "vmemrange") &&
+                           !strstr(line, "Domain") && !strstr(line, "Node") &&
+                           !strstr(line, "...") && strstr(line, "(XEN)") && !strstr(line, "0x")) {
+                        /* Past the block. */
+                        break;
+                }
+        }
+        return 0;
 }
 
 static bool same_nodes(const struct counts *a, const struct counts *b)
 {
-	uint32_t i, nr = a->nr > b->nr ? a->nr : b->nr;
+        uint32_t i, nr = a->nr > b->nr ? a->nr : b->nr;
 
-	for (i = 0; i < nr; i++)
-		if ((i < a->nr ? a->n[i] : 0) != (i < b->nr ? b->n[i] : 0))
-			return false;
-	return true;
+        for (i = 0; i < nr; i++)
+                if ((i < a->nr ? a->n[i] : 0) != (i < b->nr ? b->n[i] : 0))
+                        return false;
+        return true;
 }
 
 /* Compare the counters of every domain with the 'u' dump, at rest. */
 static int cmd_compare_u(const char *label)
 {
-	static struct udump u;
-	struct counts before[MAXDOM], after[MAXDOM];
-	uint32_t ids[MAXDOM];
-	char detail[4096], b1[512], b2[512];
-	int attempt, n, i, j, rc;
+        static struct udump u;
+        struct counts before[MAXDOM], after[MAXDOM];
+        uint32_t ids[MAXDOM];
+        char detail[4096], b1[512], b2[512];
+        int attempt, n, i, j, rc;
 
-	for (attempt = 0; attempt < 8; attempt++) {
-		size_t off = 0;
-		bool stable = true, equal = true;
+        for (attempt = 0; attempt < 8; attempt++) {
+                size_t off = 0;
+                bool stable = true, equal = true;
 
-		if (attempt)
-			sleep_ms(1000);
-		n = list_domains(ids, MAXDOM);
-		if (n <= 0)
-			return result("FAIL", label, "cannot list domains");
-		for (i = 0; i < n; i++)
-			if ((rc = read_counts(ids[i], &before[i])))
-				return result("FAIL", label, "node_pages(d%u): %s",
-					      ids[i], strerror(-rc));
-		if ((rc = read_u_dump(&u)))
-			return result("FAIL", label, "cannot read the 'u' dump: %s",
-				      strerror(-rc));
-		for (i = 0; i < n; i++) {
-			if (read_counts(ids[i], &after[i]) ||
-			    !same_nodes(&before[i], &after[i]))
-				stable = false;
-		}
-		if (!stable || u.nr != n)
-			continue; /* something moved; try again at rest */
-		detail[0] = 0;
-		for (i = 0; i < n; i++) {
-			const struct counts *d = NULL;
+                if (attempt)
+                        sleep_ms(1000);
+                n = list_domains(ids, MAXDOM);
+                if (n <= 0)
+                        return result("FAIL", label, "cannot list domains");
+                for (i = 0; i < n; i++)
+                        if ((rc = read_counts(ids[i], &before[i])))
+                                return result("FAIL", label, "node_pages(d%u): %s", ids[i],
+                                              strerror(-rc));
+                if ((rc = read_u_dump(&u)))
+                        return result("FAIL", label, "cannot read the 'u' dump: %s", strerror(-rc));
+                for (i = 0; i < n; i++) {
+                        if (read_counts(ids[i], &after[i]) || !same_nodes(&before[i], &after[i]))
+                                stable = false;
+                }
+                if (!stable || u.nr != n)
+                        continue; /* something moved; try again at rest */
+                detail[0] = 0;
+                for (i = 0; i < n; i++) {
+                        const struct counts *d = NULL;
 
-			for (j = 0; j < u.nr; j++)
-				if (u.dom[j].domid == ids[i])
-					d = &u.dom[j];
-			fmt_counts(&before[i], b1, sizeof(b1));
-			if (!d) {
-				equal = false;
-				off += (size_t)snprintf(detail + off, sizeof(detail) - off,
-							"d%u missing from dump; ", ids[i]);
-				continue;
-			}
-			fmt_counts(d, b2, sizeof(b2));
-			if (!same_nodes(&before[i], d)) {
-				equal = false;
-				off += (size_t)snprintf(detail + off, sizeof(detail) - off,
-							"d%u domctl {%s} != u {%s}; ",
-							ids[i], b1, b2);
-			} else {
-				off += (size_t)snprintf(detail + off, sizeof(detail) - off,
-							"d%u {%s}; ", ids[i], b1);
-			}
-			if (off >= sizeof(detail))
-				off = sizeof(detail) - 1;
-		}
-		return result(equal ? "PASS" : "FAIL", label, "%d domains: %s",
-			      n, detail);
-	}
-	return result("FAIL", label, "domains never came to rest (8 attempts)");
+                        for (j = 0; j < u.nr; j++)
+                                if (u.dom[j].domid == ids[i])
+                                        d = &u.dom[j];
+                        fmt_counts(&before[i], b1, sizeof(b1));
+                        if (!d) {
+                                equal = false;
+                                off += (size_t)snprintf(detail + off, sizeof(detail) - off,
+                                                        "d%u missing from dump; ", ids[i]);
+                                continue;
+                        }
+                        fmt_counts(d, b2, sizeof(b2));
+                        if (!same_nodes(&before[i], d)) {
+                                equal = false;
+                                off +=
+                                    (size_t)snprintf(detail + off, sizeof(detail) - off,
+                                                     "d%u domctl {%s} != u {%s}; ", ids[i], b1, b2);
+                        } else {
+                                off += (size_t)snprintf(detail + off, sizeof(detail) - off,
+                                                        "d%u {%s}; ", ids[i], b1);
+                        }
+                        if (off >= sizeof(detail))
+                                off = sizeof(detail) - 1;
+                }
+                return result(equal ? "PASS" : "FAIL", label, "%d domains: %s", n, detail);
+        }
+        return result("FAIL", label, "domains never came to rest (8 attempts)");
 }
 
 static int cmd_probe(const char *label, bool expect_present)
 {
-	int rc = nf_xen_domctl_probe(dctl);
+        int rc = nf_xen_domctl_probe(dctl);
 
-	if (!rc)
-		return result(expect_present ? "PASS" : "FAIL", label,
-			      "XEN_DOMCTL_numaflip present");
-	if (rc == -ENOSYS)
-		return result(expect_present ? "FAIL" : "PASS", label,
-			      "XEN_DOMCTL_numaflip absent (ENOSYS): stock hypervisor, "
-			      "per-node counts only from the 'u' dump");
-	return result("FAIL", label, "unexpected error %d (%s)", rc, strerror(-rc));
+        if (!rc)
+                return result(expect_present ? "PASS" : "FAIL", label,
+                              "XEN_DOMCTL_numaflip present");
+        if (rc == -ENOSYS)
+                return result(expect_present ? "FAIL" : "PASS", label,
+                              "XEN_DOMCTL_numaflip absent (ENOSYS): stock hypervisor, "
+                              "per-node counts only from the 'u' dump");
+        return result("FAIL", label, "unexpected error %d (%s)", rc, strerror(-rc));
 }
 
 static int cmd_counts(uint32_t domid)
 {
-	struct counts c;
-	char buf[512];
-	int rc = read_counts(domid, &c);
+        struct counts c;
+        char buf[512];
+        int rc = read_counts(domid, &c);
 
-	if (rc) {
-		fprintf(stderr, "node_pages(d%u): %s\n", domid, strerror(-rc));
-		return 1;
-	}
-	fmt_counts(&c, buf, sizeof(buf));
-	printf("d%u tot=%" PRIu64 " %s\n", domid, c.total, buf);
-	return 0;
+        if (rc) {
+                fprintf(stderr, "node_pages(d%u): %s\n", domid, strerror(-rc));
+                return 1;
+        }
+        fmt_counts(&c, buf, sizeof(buf));
+        printf("d%u tot=%" PRIu64 " %s\n", domid, c.total, buf);
+        return 0;
 }
 
 static int node_free_pages(uint64_t *freep, unsigned int *nr)
 {
-	xc_meminfo_t *mem;
-	uint32_t *dist;
-	unsigned int n = 0, i;
-	int rc = 0;
+        xc_meminfo_t *mem;
+        uint32_t *dist;
+        unsigned int n = 0, i;
+        int rc = 0;
 
-	/* First ask how many nodes there are, then size the arrays to match. */
-	if (xc_numainfo(xch, &n, NULL, NULL) || !n || n > MAXN)
-		return errno ? -errno : -EIO;
-	mem = calloc(n, sizeof(*mem));
-	dist = calloc((size_t)n * n, sizeof(*dist));
-	if (!mem || !dist)
-		rc = -ENOMEM;
-	else if (xc_numainfo(xch, &n, mem, dist))
-		rc = errno ? -errno : -EIO;
-	for (i = 0; !rc && i < n; i++)
-		freep[i] = mem[i].memfree / 4096;
-	*nr = n;
-	free(mem);
-	free(dist);
-	return rc;
+        /* First ask how many nodes there are, then size the arrays to match. */
+        if (xc_numainfo(xch, &n, NULL, NULL) || !n || n > MAXN)
+                return errno ? -errno : -EIO;
+        mem = calloc(n, sizeof(*mem));
+        dist = calloc((size_t)n * n, sizeof(*dist));
+        if (!mem || !dist)
+                rc = -ENOMEM;
+        else if (xc_numainfo(xch, &n, mem, dist))
+                rc = errno ? -errno : -EIO;
+        for (i = 0; !rc && i < n; i++)
+                freep[i] = mem[i].memfree / 4096;
+        *nr = n;
+        free(mem);
+        free(dist);
+        return rc;
 }
 
 /* Pool set/get: frames are reserved on, and released to, the right node. */
 static int cmd_pool(const char *label, uint32_t node, uint64_t frames)
 {
-	struct nf_xen_numaflip_pool p;
-	uint64_t f0[MAXN], f1[MAXN], f2[MAXN];
-	unsigned int nr, i, other;
-	const int64_t slack = 256; /* other allocations while we look */
-	int rc;
+        struct nf_xen_numaflip_pool p;
+        uint64_t f0[MAXN], f1[MAXN], f2[MAXN];
+        unsigned int nr, i, other;
+        const int64_t slack = 256; /* other allocations while we look */
+        int rc;
 
-	if ((rc = node_free_pages(f0, &nr)) || node >= nr || nr < 2)
-		return result("FAIL", label, "xc_numainfo: %s", strerror(-rc));
-	other = node ? 0 : 1;
-	rc = nf_xen_domctl_pool_set(dctl, node, frames, &p);
-	if (rc)
-		return result("FAIL", label, "pool_set(%u, %" PRIu64 "): %s", node,
-			      frames, strerror(-rc));
-	node_free_pages(f1, &nr);
-	if (p.held != frames || p.target != frames)
-		return result("FAIL", label, "after set: target %" PRIu64 " held %"
-			      PRIu64 ", want %" PRIu64, p.target, p.held, frames);
-	rc = nf_xen_domctl_pool_get(dctl, node, &p);
-	if (rc || p.held != frames)
-		return result("FAIL", label, "pool_get: rc %d held %" PRIu64, rc, p.held);
-	rc = nf_xen_domctl_pool_set(dctl, node, 0, &p);
-	node_free_pages(f2, &nr);
-	if (rc || p.held)
-		return result("FAIL", label, "release: rc %d held %" PRIu64, rc, p.held);
-	{
-		int64_t took = (int64_t)f0[node] - (int64_t)f1[node];
-		int64_t back = (int64_t)f2[node] - (int64_t)f1[node];
-		int64_t oth = (int64_t)f1[other] - (int64_t)f0[other];
-		bool ok = llabs(took - (int64_t)frames) <= slack &&
-			  llabs(back - (int64_t)frames) <= slack && llabs(oth) <= slack;
+        if ((rc = node_free_pages(f0, &nr)) || node >= nr || nr < 2)
+                return result("FAIL", label, "xc_numainfo: %s", strerror(-rc));
+        other = node ? 0 : 1;
+        rc = nf_xen_domctl_pool_set(dctl, node, frames, &p);
+        if (rc)
+                return result("FAIL", label, "pool_set(%u, %" PRIu64 "): %s", node, frames,
+                              strerror(-rc));
+        node_free_pages(f1, &nr);
+        if (p.held != frames || p.target != frames)
+                return result("FAIL", label,
+                              "after set: target %" PRIu64 " held %" PRIu64 ", want %" PRIu64,
+                              p.target, p.held, frames);
+        rc = nf_xen_domctl_pool_get(dctl, node, &p);
+        if (rc || p.held != frames)
+                return result("FAIL", label, "pool_get: rc %d held %" PRIu64, rc, p.held);
+        rc = nf_xen_domctl_pool_set(dctl, node, 0, &p);
+        node_free_pages(f2, &nr);
+        if (rc || p.held)
+                return result("FAIL", label, "release: rc %d held %" PRIu64, rc, p.held);
+        {
+                int64_t took = (int64_t)f0[node] - (int64_t)f1[node];
+                int64_t back = (int64_t)f2[node] - (int64_t)f1[node];
+                int64_t oth = (int64_t)f1[other] - (int64_t)f0[other];
+                bool ok = llabs(took - (int64_t)frames) <= slack &&
+                          llabs(back - (int64_t)frames) <= slack && llabs(oth) <= slack;
 
-		for (i = 0; i < nr; i++)
-			printf("node %u free pages: before %" PRIu64 ", pool set %" PRIu64
-			       ", released %" PRIu64 "\n", i, f0[i], f1[i], f2[i]);
-		return result(ok ? "PASS" : "FAIL", label,
-			      "pool of node %u: %" PRIu64 " frames; node %u free fell by %"
-			      PRId64 " and rose by %" PRId64 " pages, node %u changed by %"
-			      PRId64, node, frames, node, took, back, other, oth);
-	}
+                for (i = 0; i < nr; i++)
+                        printf("node %u free pages: before %" PRIu64 ", pool set %" PRIu64
+                               ", released %" PRIu64 "\n",
+                               i, f0[i], f1[i], f2[i]);
+                return result(ok ? "PASS" : "FAIL", label,
+                              "pool of node %u: %" PRIu64 " frames; node %u free fell by %" PRId64
+                              " and rose by %" PRId64 " pages, node %u changed by %" PRId64,
+                              node, frames, node, took, back, other, oth);
+        }
 }
 
-static int run_flipload(const char *path, uint32_t domid, unsigned long count,
-			int pool_node)
+static int run_flipload(const char *path, uint32_t domid, unsigned long count, int pool_node)
 {
-	char d[16], n[32], p[16];
-	pid_t pid;
-	int st;
+        char d[16], n[32], p[16];
+        pid_t pid;
+        int st;
 
-	snprintf(d, sizeof(d), "%u", domid);
-	snprintf(n, sizeof(n), "%lu", count);
-	snprintf(p, sizeof(p), "%d", pool_node);
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		if (pool_node >= 0)
-			execl(path, path, "-d", d, "-n", n, "-p", p, (char *)NULL);
-		else
-			execl(path, path, "-d", d, "-n", n, (char *)NULL);
-		_exit(127);
-	}
-	if (waitpid(pid, &st, 0) < 0)
-		return -errno;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+        snprintf(d, sizeof(d), "%u", domid);
+        snprintf(n, sizeof(n), "%lu", count);
+        snprintf(p, sizeof(p), "%d", pool_node);
+        fflush(stdout);
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (!pid) {
+                if (pool_node >= 0)
+                        execl(path, path, "-d", d, "-n", n, "-p", p, (char *)NULL);
+                else
+                        execl(path, path, "-d", d, "-n", n, (char *)NULL);
+                _exit(127);
+        }
+        if (waitpid(pid, &st, 0) < 0)
+                return -errno;
+        return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
 }
 
 /*
@@ -363,210 +360,213 @@ static int run_flipload(const char *path, uint32_t domid, unsigned long count,
  * without a pool each flip moves one page to dom0's node; with a full pool
  * on the guest's node none do (hits); an exhausted pool falls back.
  */
-static int cmd_flip(const char *label, uint32_t domid, uint32_t dnode,
-		    uint32_t gnode, const char *flipload, unsigned long nflips)
+static int cmd_flip(const char *label, uint32_t domid, uint32_t dnode, uint32_t gnode,
+                    const char *flipload, unsigned long nflips)
 {
-	struct nf_xen_numaflip_pool p0, p1;
-	struct counts c0, c1;
-	char l[128];
-	int64_t dd, dg;
-	int fails = 0, rc;
-	const unsigned long small = 32;
+        struct nf_xen_numaflip_pool p0, p1;
+        struct counts c0, c1;
+        char l[128];
+        int64_t dd, dg;
+        int fails = 0, rc;
+        const unsigned long small = 32;
 
-	/* 1. no pool */
-	nf_xen_domctl_pool_enable(dctl, gnode, false, NULL);
-	nf_xen_domctl_set_receiver(dctl, (uint16_t)domid, false);
-	read_counts(domid, &c0);
-	nf_xen_domctl_pool_get(dctl, gnode, &p0);
-	rc = run_flipload(flipload, domid, nflips, -1);
-	read_counts(domid, &c1);
-	nf_xen_domctl_pool_get(dctl, gnode, &p1);
-	dd = (int64_t)c1.n[dnode] - (int64_t)c0.n[dnode];
-	dg = (int64_t)c1.n[gnode] - (int64_t)c0.n[gnode];
-	snprintf(l, sizeof(l), "%s-nopool", label);
-	/*
-	 * The frames given back come from a reserve flipload sets aside on the
-	 * guest's node during the run, so only dom0's node is expected to move.
-	 */
-	fails += result(!rc && dd == (int64_t)nflips &&
-			p1.misses - p0.misses == nflips ? "PASS" : "FAIL", l,
-			"%lu flips without pool: d%u node%u %+" PRId64 ", node%u %+"
-			PRId64 ", misses +%" PRIu64 ", hits +%" PRIu64 " (flipload rc %d)",
-			nflips, domid, dnode, dd, gnode, dg, p1.misses - p0.misses,
-			p1.hits - p0.hits, rc);
+        /* 1. no pool */
+        nf_xen_domctl_pool_enable(dctl, gnode, false, NULL);
+        nf_xen_domctl_set_receiver(dctl, (uint16_t)domid, false);
+        read_counts(domid, &c0);
+        nf_xen_domctl_pool_get(dctl, gnode, &p0);
+        rc = run_flipload(flipload, domid, nflips, -1);
+        read_counts(domid, &c1);
+        nf_xen_domctl_pool_get(dctl, gnode, &p1);
+        dd = (int64_t)c1.n[dnode] - (int64_t)c0.n[dnode];
+        dg = (int64_t)c1.n[gnode] - (int64_t)c0.n[gnode];
+        snprintf(l, sizeof(l), "%s-nopool", label);
+        /*
+         * The frames given back come from a reserve flipload sets aside on the
+         * guest's node during the run, so only dom0's node is expected to move.
+         */
+        fails += result(
+            !rc && dd == (int64_t)nflips && p1.misses - p0.misses == nflips ? "PASS" : "FAIL", l,
+            "%lu flips without pool: d%u node%u %+" PRId64 ", node%u %+" PRId64 ", misses +%" PRIu64
+            ", hits +%" PRIu64 " (flipload rc %d)",
+            nflips, domid, dnode, dd, gnode, dg, p1.misses - p0.misses, p1.hits - p0.hits, rc);
 
-	/* 2. a pool on the guest's node, refilled by the exchange */
-	nf_xen_domctl_set_receiver(dctl, (uint16_t)domid, true);
-	nf_xen_domctl_pool_set(dctl, gnode, 64, NULL);
-	nf_xen_domctl_pool_enable(dctl, gnode, true, NULL);
-	read_counts(domid, &c0);
-	nf_xen_domctl_pool_get(dctl, gnode, &p0);
-	rc = run_flipload(flipload, domid, nflips, (int)gnode);
-	read_counts(domid, &c1);
-	nf_xen_domctl_pool_get(dctl, gnode, &p1);
-	dd = (int64_t)c1.n[dnode] - (int64_t)c0.n[dnode];
-	snprintf(l, sizeof(l), "%s-pool", label);
-	fails += result(!rc && dd == 0 && p1.hits - p0.hits == nflips &&
-			p1.handed_out - p0.handed_out == nflips &&
-			p1.fallbacks == p0.fallbacks && p1.held == 64 ? "PASS" : "FAIL", l,
-			"%lu flips from pool of node %u: d%u node%u %+" PRId64
-			", hits +%" PRIu64 ", misses +%" PRIu64 ", handed out +%" PRIu64
-			", fallbacks +%" PRIu64 ", held %" PRIu64 "/64 (flipload rc %d)",
-			nflips, gnode, domid, dnode, dd, p1.hits - p0.hits,
-			p1.misses - p0.misses, p1.handed_out - p0.handed_out,
-			p1.fallbacks - p0.fallbacks, p1.held, rc);
+        /* 2. a pool on the guest's node, refilled by the exchange */
+        nf_xen_domctl_set_receiver(dctl, (uint16_t)domid, true);
+        nf_xen_domctl_pool_set(dctl, gnode, 64, NULL);
+        nf_xen_domctl_pool_enable(dctl, gnode, true, NULL);
+        read_counts(domid, &c0);
+        nf_xen_domctl_pool_get(dctl, gnode, &p0);
+        rc = run_flipload(flipload, domid, nflips, (int)gnode);
+        read_counts(domid, &c1);
+        nf_xen_domctl_pool_get(dctl, gnode, &p1);
+        dd = (int64_t)c1.n[dnode] - (int64_t)c0.n[dnode];
+        snprintf(l, sizeof(l), "%s-pool", label);
+        fails += result(!rc && dd == 0 && p1.hits - p0.hits == nflips &&
+                                p1.handed_out - p0.handed_out == nflips &&
+                                p1.fallbacks == p0.fallbacks && p1.held == 64
+                            ? "PASS"
+                            : "FAIL",
+                        l,
+                        "%lu flips from pool of node %u: d%u node%u %+" PRId64 ", hits +%" PRIu64
+                        ", misses +%" PRIu64 ", handed out +%" PRIu64 ", fallbacks +%" PRIu64
+                        ", held %" PRIu64 "/64 (flipload rc %d)",
+                        nflips, gnode, domid, dnode, dd, p1.hits - p0.hits, p1.misses - p0.misses,
+                        p1.handed_out - p0.handed_out, p1.fallbacks - p0.fallbacks, p1.held, rc);
 
-	/* 3. a small pool, not refilled: it runs dry and falls back */
-	nf_xen_domctl_set_receiver(dctl, (uint16_t)domid, false);
-	nf_xen_domctl_pool_set(dctl, gnode, small, NULL);
-	read_counts(domid, &c0);
-	nf_xen_domctl_pool_get(dctl, gnode, &p0);
-	rc = run_flipload(flipload, domid, nflips, (int)gnode);
-	read_counts(domid, &c1);
-	nf_xen_domctl_pool_get(dctl, gnode, &p1);
-	dd = (int64_t)c1.n[dnode] - (int64_t)c0.n[dnode];
-	snprintf(l, sizeof(l), "%s-fallback", label);
-	fails += result(!rc && p1.handed_out - p0.handed_out == small &&
-			p1.fallbacks - p0.fallbacks == nflips - small &&
-			dd == (int64_t)(nflips - small) && p1.held == 0 &&
-			p1.hits - p0.hits == small ? "PASS" : "FAIL", l,
-			"%lu flips, pool of %lu not refilled: handed out +%" PRIu64
-			", fallbacks +%" PRIu64 ", hits +%" PRIu64 ", misses +%" PRIu64
-			", d%u node%u %+" PRId64 " (flipload rc %d)", nflips, small,
-			p1.handed_out - p0.handed_out, p1.fallbacks - p0.fallbacks,
-			p1.hits - p0.hits, p1.misses - p0.misses, domid, dnode, dd, rc);
+        /* 3. a small pool, not refilled: it runs dry and falls back */
+        nf_xen_domctl_set_receiver(dctl, (uint16_t)domid, false);
+        nf_xen_domctl_pool_set(dctl, gnode, small, NULL);
+        read_counts(domid, &c0);
+        nf_xen_domctl_pool_get(dctl, gnode, &p0);
+        rc = run_flipload(flipload, domid, nflips, (int)gnode);
+        read_counts(domid, &c1);
+        nf_xen_domctl_pool_get(dctl, gnode, &p1);
+        dd = (int64_t)c1.n[dnode] - (int64_t)c0.n[dnode];
+        snprintf(l, sizeof(l), "%s-fallback", label);
+        fails += result(
+            !rc && p1.handed_out - p0.handed_out == small &&
+                    p1.fallbacks - p0.fallbacks == nflips - small &&
+                    dd == (int64_t)(nflips - small) && p1.held == 0 && p1.hits - p0.hits == small
+                ? "PASS"
+                : "FAIL",
+            l,
+            "%lu flips, pool of %lu not refilled: handed out +%" PRIu64 ", fallbacks +%" PRIu64
+            ", hits +%" PRIu64 ", misses +%" PRIu64 ", d%u node%u %+" PRId64 " (flipload rc %d)",
+            nflips, small, p1.handed_out - p0.handed_out, p1.fallbacks - p0.fallbacks,
+            p1.hits - p0.hits, p1.misses - p0.misses, domid, dnode, dd, rc);
 
-	nf_xen_domctl_pool_set(dctl, gnode, 0, NULL);
-	nf_xen_domctl_pool_enable(dctl, gnode, false, NULL);
-	return fails ? 1 : 0;
+        nf_xen_domctl_pool_set(dctl, gnode, 0, NULL);
+        nf_xen_domctl_pool_enable(dctl, gnode, false, NULL);
+        return fails ? 1 : 0;
 }
 
 static int cmd_pool_set(uint32_t node, uint64_t frames)
 {
-	struct nf_xen_numaflip_pool p;
-	int rc = nf_xen_domctl_pool_set(dctl, node, frames, &p);
+        struct nf_xen_numaflip_pool p;
+        int rc = nf_xen_domctl_pool_set(dctl, node, frames, &p);
 
-	if (rc) {
-		fprintf(stderr, "pool_set(%u, %" PRIu64 "): %s\n", node, frames,
-			strerror(-rc));
-		return 1;
-	}
-	printf("pool node %u: target %" PRIu64 " held %" PRIu64 " handed out %" PRIu64
-	       " hits %" PRIu64 " misses %" PRIu64 " fallbacks %" PRIu64 " enabled %u\n",
-	       node, p.target, p.held, p.handed_out, p.hits, p.misses, p.fallbacks,
-	       p.enabled);
-	return 0;
+        if (rc) {
+                fprintf(stderr, "pool_set(%u, %" PRIu64 "): %s\n", node, frames, strerror(-rc));
+                return 1;
+        }
+        printf("pool node %u: target %" PRIu64 " held %" PRIu64 " handed out %" PRIu64
+               " hits %" PRIu64 " misses %" PRIu64 " fallbacks %" PRIu64 " enabled %u\n",
+               node, p.target, p.held, p.handed_out, p.hits, p.misses, p.fallbacks, p.enabled);
+        return 0;
 }
 
 /* libxl caps a domain's maximum at its memory + 1 MiB; flips need more. */
 static int cmd_setmaxmem(uint32_t domid, uint64_t kib)
 {
-	if (xc_domain_setmaxmem(xch, domid, kib)) {
-		fprintf(stderr, "setmaxmem(d%u, %" PRIu64 " KiB): %s\n", domid, kib,
-			strerror(errno));
-		return 1;
-	}
-	return 0;
+        if (xc_domain_setmaxmem(xch, domid, kib)) {
+                fprintf(stderr, "setmaxmem(d%u, %" PRIu64 " KiB): %s\n", domid, kib,
+                        strerror(errno));
+                return 1;
+        }
+        return 0;
 }
 
 static int cmd_migrate_pv(const char *label, uint32_t domid)
 {
-	struct nf_xen_numaflip_migrate io = { .from_nodes = 1, .max_pages = 1024 };
-	struct counts c0, c1;
-	char b0[512], b1[512];
-	int rc;
+        struct nf_xen_numaflip_migrate io = {.from_nodes = 1, .max_pages = 1024};
+        struct counts c0, c1;
+        char b0[512], b1[512];
+        int rc;
 
-	read_counts(domid, &c0);
-	rc = nf_xen_domctl_migrate(dctl, (uint16_t)domid, 1, &io);
-	read_counts(domid, &c1);
-	fmt_counts(&c0, b0, sizeof(b0));
-	fmt_counts(&c1, b1, sizeof(b1));
-	return result(rc == -EOPNOTSUPP && same_nodes(&c0, &c1) ? "PASS" : "FAIL",
-		      label, "migrate on PV d%u: %s (%d); counts {%s} -> {%s}", domid,
-		      strerror(-rc), rc, b0, b1);
+        read_counts(domid, &c0);
+        rc = nf_xen_domctl_migrate(dctl, (uint16_t)domid, 1, &io);
+        read_counts(domid, &c1);
+        fmt_counts(&c0, b0, sizeof(b0));
+        fmt_counts(&c1, b1, sizeof(b1));
+        return result(rc == -EOPNOTSUPP && same_nodes(&c0, &c1) ? "PASS" : "FAIL", label,
+                      "migrate on PV d%u: %s (%d); counts {%s} -> {%s}", domid, strerror(-rc), rc,
+                      b0, b1);
 }
 
 /* Migrate everything movable of @domid from node @from to node @to. */
-static int cmd_migrate(const char *label, uint32_t domid, uint32_t from,
-		       uint32_t to, unsigned int batch)
+static int cmd_migrate(const char *label, uint32_t domid, uint32_t from, uint32_t to,
+                       unsigned int batch)
 {
-	struct nf_xen_numaflip_migrate io = { .from_nodes = 1ull << from };
-	struct counts c0, c1;
-	char b0[512], b1[512];
-	unsigned long moved = 0, calls = 0, pass_skipped = 0, last_skipped = 0;
-	uint64_t remaining = 0;
-	double t0 = now_s(), worst = 0;
-	int rc = 0, passes = 0;
+        struct nf_xen_numaflip_migrate io = {.from_nodes = 1ull << from};
+        struct counts c0, c1;
+        char b0[512], b1[512];
+        unsigned long moved = 0, calls = 0, pass_skipped = 0, last_skipped = 0;
+        uint64_t remaining = 0;
+        double t0 = now_s(), worst = 0;
+        int rc = 0, passes = 0;
 
-	read_counts(domid, &c0);
-	while (now_s() - t0 < 300) {
-		double t = now_s();
+        read_counts(domid, &c0);
+        while (now_s() - t0 < 300) {
+                double t = now_s();
 
-		io.max_pages = batch;
-		rc = nf_xen_domctl_migrate(dctl, (uint16_t)domid, to, &io);
-		t = now_s() - t;
-		if (t > worst)
-			worst = t;
-		calls++;
-		if (rc)
-			break;
-		moved += io.moved;
-		pass_skipped += io.skipped;
-		remaining = io.remaining;
-		if (io.done) {
-			passes++;
-			last_skipped = pass_skipped;
-			/* A full pass that moved nothing: all that can move has. */
-			if (remaining <= last_skipped || passes >= 3)
-				break;
-			pass_skipped = 0;
-		}
-		/* Let the guest run between batches. */
-		sleep_ms(20);
-	}
-	read_counts(domid, &c1);
-	fmt_counts(&c0, b0, sizeof(b0));
-	fmt_counts(&c1, b1, sizeof(b1));
-	return result(!rc && remaining <= last_skipped && moved > 0 &&
-		      c1.n[from] == remaining && c1.n[to] >= c0.n[to] + moved - 0 ?
-		      "PASS" : "FAIL", label,
-		      "d%u node%u->node%u: moved %lu in %lu calls of <=%u pages "
-		      "(longest pause %.3f s), %" PRIu64 " left on node%u (%lu unmovable "
-		      "in the last pass), rc %d; counts {%s} -> {%s}", domid, from, to,
-		      moved, calls, batch, worst, remaining, from, last_skipped, rc,
-		      b0, b1);
+                io.max_pages = batch;
+                rc = nf_xen_domctl_migrate(dctl, (uint16_t)domid, to, &io);
+                t = now_s() - t;
+                if (t > worst)
+                        worst = t;
+                calls++;
+                if (rc)
+                        break;
+                moved += io.moved;
+                pass_skipped += io.skipped;
+                remaining = io.remaining;
+                if (io.done) {
+                        passes++;
+                        last_skipped = pass_skipped;
+                        /* A full pass that moved nothing: all that can move has. */
+                        if (remaining <= last_skipped || passes >= 3)
+                                break;
+                        pass_skipped = 0;
+                }
+                /* Let the guest run between batches. */
+                sleep_ms(20);
+        }
+        read_counts(domid, &c1);
+        fmt_counts(&c0, b0, sizeof(b0));
+        fmt_counts(&c1, b1, sizeof(b1));
+        return result(!rc && remaining <= last_skipped && moved > 0 && c1.n[from] == remaining &&
+                              c1.n[to] >= c0.n[to] + moved - 0
+                          ? "PASS"
+                          : "FAIL",
+                      label,
+                      "d%u node%u->node%u: moved %lu in %lu calls of <=%u pages "
+                      "(longest pause %.3f s), %" PRIu64 " left on node%u (%lu unmovable "
+                      "in the last pass), rc %d; counts {%s} -> {%s}",
+                      domid, from, to, moved, calls, batch, worst, remaining, from, last_skipped,
+                      rc, b0, b1);
 }
 
 /* An empty, never-run PV domain with @mib MiB of memory (no kernel needed). */
 static int make_domain(uint32_t mib, uint32_t *domid)
 {
-	struct xen_domctl_createdomain cfg = {
-		.max_vcpus = 1,
-		.max_evtchn_port = 1023,
-		.max_grant_frames = 1,
-		.max_maptrack_frames = 0,
-		.grant_opts = XEN_DOMCTL_GRANT_version(1),
-	};
-	xen_pfn_t *pfns;
-	unsigned long i, nr = (unsigned long)mib / 2; /* 2 MiB extents */
-	int rc = 0;
+        struct xen_domctl_createdomain cfg = {
+            .max_vcpus = 1,
+            .max_evtchn_port = 1023,
+            .max_grant_frames = 1,
+            .max_maptrack_frames = 0,
+            .grant_opts = XEN_DOMCTL_GRANT_version(1),
+        };
+        xen_pfn_t *pfns;
+        unsigned long i, nr = (unsigned long)mib / 2; /* 2 MiB extents */
+        int rc = 0;
 
-	*domid = 0;
-	if (xc_domain_create(xch, domid, &cfg))
-		return -errno;
-	pfns = calloc(nr, sizeof(*pfns));
-	if (!pfns)
-		rc = -ENOMEM;
-	else if (xc_domain_setmaxmem(xch, *domid, (uint64_t)mib * 1024 + 1024))
-		rc = -errno;
-	for (i = 0; !rc && i < nr; i++)
-		pfns[i] = i << 9;
-	if (!rc && xc_domain_populate_physmap_exact(xch, *domid, nr, 9, 0, pfns))
-		rc = -errno;
-	free(pfns);
-	if (rc)
-		xc_domain_destroy(xch, *domid);
-	return rc;
+        *domid = 0;
+        if (xc_domain_create(xch, domid, &cfg))
+                return -errno;
+        pfns = calloc(nr, sizeof(*pfns));
+        if (!pfns)
+                rc = -ENOMEM;
+        else if (xc_domain_setmaxmem(xch, *domid, (uint64_t)mib * 1024 + 1024))
+                rc = -errno;
+        for (i = 0; !rc && i < nr; i++)
+                pfns[i] = i << 9;
+        if (!rc && xc_domain_populate_physmap_exact(xch, *domid, nr, 9, 0, pfns))
+                rc = -errno;
+        free(pfns);
+        if (rc)
+                xc_domain_destroy(xch, *domid);
+        return rc;
 }
 
 /*
@@ -576,149 +576,145 @@ static int make_domain(uint32_t mib, uint32_t *domid)
  */
 static int cmd_cost(const char *label)
 {
-	const int rounds = 7, per = 300;
-	double best[2] = { 1e9, 1e9 };
-	uint32_t dom[2];
-	struct counts c[2];
-	char l2[128];
-	int r, i, k, rc, fails = 0;
+        const int rounds = 7, per = 300;
+        double best[2] = {1e9, 1e9};
+        uint32_t dom[2];
+        struct counts c[2];
+        char l2[128];
+        int r, i, k, rc, fails = 0;
 
-	if ((rc = make_domain(64, &dom[0])))
-		return result("FAIL", label, "cannot create a 64 MiB domain: %s",
-			      strerror(-rc));
-	if ((rc = make_domain(512, &dom[1]))) {
-		xc_domain_destroy(xch, dom[0]);
-		return result("FAIL", label, "cannot create a 512 MiB domain: %s",
-			      strerror(-rc));
-	}
-	for (r = 0; r < rounds; r++) {
-		for (k = 0; k < 2; k++) {
-			double t = now_s();
+        if ((rc = make_domain(64, &dom[0])))
+                return result("FAIL", label, "cannot create a 64 MiB domain: %s", strerror(-rc));
+        if ((rc = make_domain(512, &dom[1]))) {
+                xc_domain_destroy(xch, dom[0]);
+                return result("FAIL", label, "cannot create a 512 MiB domain: %s", strerror(-rc));
+        }
+        for (r = 0; r < rounds; r++) {
+                for (k = 0; k < 2; k++) {
+                        double t = now_s();
 
-			for (i = 0; i < per; i++)
-				if (read_counts(dom[k], &c[k]))
-					break;
-			t = (now_s() - t) / per;
-			if (t < best[k])
-				best[k] = t;
-		}
-	}
-	fails += result(best[1] < 2.0 * best[0] + 20e-6 ? "PASS" : "FAIL", label,
-			"one hypercall per query: d%u (%" PRIu64 " pages) %.1f us/query, "
-			"d%u (%" PRIu64 " pages) %.1f us/query: ratio %.2f for %.1fx the pages",
-			dom[0], c[0].total, best[0] * 1e6, dom[1], c[1].total,
-			best[1] * 1e6, best[1] / best[0],
-			(double)c[1].total / (double)c[0].total);
-	snprintf(l2, sizeof(l2), "%s-domains-match-u", label);
-	fails += cmd_compare_u(l2);
-	xc_domain_destroy(xch, dom[0]);
-	xc_domain_destroy(xch, dom[1]);
-	snprintf(l2, sizeof(l2), "%s-domains-gone", label);
-	rc = read_counts(dom[1], &c[1]);
-	fails += result(rc == -ESRCH ? "PASS" : "FAIL", l2,
-			"node_pages on destroyed d%u: %s", dom[1], strerror(-rc));
-	return fails ? 1 : 0;
+                        for (i = 0; i < per; i++)
+                                if (read_counts(dom[k], &c[k]))
+                                        break;
+                        t = (now_s() - t) / per;
+                        if (t < best[k])
+                                best[k] = t;
+                }
+        }
+        fails += result(best[1] < 2.0 * best[0] + 20e-6 ? "PASS" : "FAIL", label,
+                        "one hypercall per query: d%u (%" PRIu64 " pages) %.1f us/query, "
+                        "d%u (%" PRIu64 " pages) %.1f us/query: ratio %.2f for %.1fx the pages",
+                        dom[0], c[0].total, best[0] * 1e6, dom[1], c[1].total, best[1] * 1e6,
+                        best[1] / best[0], (double)c[1].total / (double)c[0].total);
+        snprintf(l2, sizeof(l2), "%s-domains-match-u", label);
+        fails += cmd_compare_u(l2);
+        xc_domain_destroy(xch, dom[0]);
+        xc_domain_destroy(xch, dom[1]);
+        snprintf(l2, sizeof(l2), "%s-domains-gone", label);
+        rc = read_counts(dom[1], &c[1]);
+        fails += result(rc == -ESRCH ? "PASS" : "FAIL", l2, "node_pages on destroyed d%u: %s",
+                        dom[1], strerror(-rc));
+        return fails ? 1 : 0;
 }
 
 static int cmd_gone(const char *label, uint32_t domid)
 {
-	struct counts c;
-	int rc = read_counts(domid, &c);
+        struct counts c;
+        int rc = read_counts(domid, &c);
 
-	return result(rc == -ESRCH ? "PASS" : "FAIL", label,
-		      "node_pages on destroyed d%u: %s", domid, strerror(-rc));
+        return result(rc == -ESRCH ? "PASS" : "FAIL", label, "node_pages on destroyed d%u: %s",
+                      domid, strerror(-rc));
 }
 
 /* Scan a guest console log written by the in-guest memory checker. */
 static int cmd_memlog(const char *label, const char *path, long min_passes)
 {
-	FILE *f = fopen(path, "r");
-	char line[512];
-	long passes = 0, bad = 0;
+        FILE *f = fopen(path, "r");
+        char line[512];
+        long passes = 0, bad = 0;
 
-	if (!f)
-		return result("FAIL", label, "no guest log %s: %s", path, strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
-		if (strstr(line, "nf-memcheck: pass") && strstr(line, " ok"))
-			passes++;
-		if (strstr(line, "CORRUPT"))
-			bad++;
-	}
-	fclose(f);
-	return result(!bad && passes >= min_passes ? "PASS" : "FAIL", label,
-		      "guest memory checker: %ld verified passes, %ld corruption "
-		      "reports (need >= %ld passes, 0 reports)", passes, bad, min_passes);
+        if (!f)
+                return result("FAIL", label, "no guest log %s: %s", path, strerror(errno));
+        while (fgets(line, sizeof(line), f)) {
+                if (strstr(line, "nf-memcheck: pass") && strstr(line, " ok"))
+                        passes++;
+                if (strstr(line, "CORRUPT"))
+                        bad++;
+        }
+        fclose(f);
+        return result(!bad && passes >= min_passes ? "PASS" : "FAIL", label,
+                      "guest memory checker: %ld verified passes, %ld corruption "
+                      "reports (need >= %ld passes, 0 reports)",
+                      passes, bad, min_passes);
 }
 
 static int usage(void)
 {
-	fprintf(stderr,
-		"usage: nf-xen-check probe LABEL present|absent\n"
-		"       nf-xen-check counts DOMID\n"
-		"       nf-xen-check compare-u LABEL\n"
-		"       nf-xen-check pool LABEL NODE FRAMES\n"
-		"       nf-xen-check pool-set NODE FRAMES\n"
-		"       nf-xen-check setmaxmem DOMID KIB\n"
-		"       nf-xen-check flip LABEL DOMID DOM0NODE GUESTNODE FLIPLOAD NFLIPS\n"
-		"       nf-xen-check migrate-pv LABEL DOMID\n"
-		"       nf-xen-check migrate LABEL DOMID FROM TO BATCH\n"
-		"       nf-xen-check cost LABEL\n"
-		"       nf-xen-check gone LABEL DOMID\n"
-		"       nf-xen-check memlog LABEL PATH MIN_PASSES\n");
-	return 2;
+        fprintf(stderr, "usage: nf-xen-check probe LABEL present|absent\n"
+                        "       nf-xen-check counts DOMID\n"
+                        "       nf-xen-check compare-u LABEL\n"
+                        "       nf-xen-check pool LABEL NODE FRAMES\n"
+                        "       nf-xen-check pool-set NODE FRAMES\n"
+                        "       nf-xen-check setmaxmem DOMID KIB\n"
+                        "       nf-xen-check flip LABEL DOMID DOM0NODE GUESTNODE FLIPLOAD NFLIPS\n"
+                        "       nf-xen-check migrate-pv LABEL DOMID\n"
+                        "       nf-xen-check migrate LABEL DOMID FROM TO BATCH\n"
+                        "       nf-xen-check cost LABEL\n"
+                        "       nf-xen-check gone LABEL DOMID\n"
+                        "       nf-xen-check memlog LABEL PATH MIN_PASSES\n");
+        return 2;
 }
 
 static uint32_t num(const char *s)
 {
-	return (uint32_t)strtoul(s, NULL, 0);
+        return (uint32_t)strtoul(s, NULL, 0);
 }
 
 int main(int argc, char **argv)
 {
-	int rc;
+        int rc;
 
-	if (argc < 3)
-		return usage();
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	xch = xc_interface_open(NULL, NULL, 0);
-	if (!xch) {
-		fprintf(stderr, "nf-xen-check: cannot open libxenctrl\n");
-		return 1;
-	}
-	rc = nf_xen_domctl_open(&dctl);
-	if (rc) {
-		fprintf(stderr, "nf-xen-check: cannot open libxencall: %s\n", strerror(-rc));
-		return 1;
-	}
-	if (!strcmp(argv[1], "probe") && argc == 4)
-		rc = cmd_probe(argv[2], !strcmp(argv[3], "present"));
-	else if (!strcmp(argv[1], "counts") && argc == 3)
-		rc = cmd_counts(num(argv[2]));
-	else if (!strcmp(argv[1], "compare-u") && argc == 3)
-		rc = cmd_compare_u(argv[2]);
-	else if (!strcmp(argv[1], "pool") && argc == 5)
-		rc = cmd_pool(argv[2], num(argv[3]), num(argv[4]));
-	else if (!strcmp(argv[1], "setmaxmem") && argc == 4)
-		rc = cmd_setmaxmem(num(argv[2]), num(argv[3]));
-	else if (!strcmp(argv[1], "pool-set") && argc == 4)
-		rc = cmd_pool_set(num(argv[2]), num(argv[3]));
-	else if (!strcmp(argv[1], "flip") && argc == 8)
-		rc = cmd_flip(argv[2], num(argv[3]), num(argv[4]), num(argv[5]),
-			      argv[6], num(argv[7]));
-	else if (!strcmp(argv[1], "migrate-pv") && argc == 4)
-		rc = cmd_migrate_pv(argv[2], num(argv[3]));
-	else if (!strcmp(argv[1], "migrate") && argc == 7)
-		rc = cmd_migrate(argv[2], num(argv[3]), num(argv[4]), num(argv[5]),
-				 num(argv[6]));
-	else if (!strcmp(argv[1], "cost") && argc == 3)
-		rc = cmd_cost(argv[2]);
-	else if (!strcmp(argv[1], "gone") && argc == 4)
-		rc = cmd_gone(argv[2], num(argv[3]));
-	else if (!strcmp(argv[1], "memlog") && argc == 5)
-		rc = cmd_memlog(argv[2], argv[3], (long)num(argv[4]));
-	else
-		rc = usage();
-	nf_xen_domctl_close(dctl);
-	xc_interface_close(xch);
-	return rc;
+        if (argc < 3)
+                return usage();
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        xch = xc_interface_open(NULL, NULL, 0);
+        if (!xch) {
+                fprintf(stderr, "nf-xen-check: cannot open libxenctrl\n");
+                return 1;
+        }
+        rc = nf_xen_domctl_open(&dctl);
+        if (rc) {
+                fprintf(stderr, "nf-xen-check: cannot open libxencall: %s\n", strerror(-rc));
+                return 1;
+        }
+        if (!strcmp(argv[1], "probe") && argc == 4)
+                rc = cmd_probe(argv[2], !strcmp(argv[3], "present"));
+        else if (!strcmp(argv[1], "counts") && argc == 3)
+                rc = cmd_counts(num(argv[2]));
+        else if (!strcmp(argv[1], "compare-u") && argc == 3)
+                rc = cmd_compare_u(argv[2]);
+        else if (!strcmp(argv[1], "pool") && argc == 5)
+                rc = cmd_pool(argv[2], num(argv[3]), num(argv[4]));
+        else if (!strcmp(argv[1], "setmaxmem") && argc == 4)
+                rc = cmd_setmaxmem(num(argv[2]), num(argv[3]));
+        else if (!strcmp(argv[1], "pool-set") && argc == 4)
+                rc = cmd_pool_set(num(argv[2]), num(argv[3]));
+        else if (!strcmp(argv[1], "flip") && argc == 8)
+                rc = cmd_flip(argv[2], num(argv[3]), num(argv[4]), num(argv[5]), argv[6],
+                              num(argv[7]));
+        else if (!strcmp(argv[1], "migrate-pv") && argc == 4)
+                rc = cmd_migrate_pv(argv[2], num(argv[3]));
+        else if (!strcmp(argv[1], "migrate") && argc == 7)
+                rc = cmd_migrate(argv[2], num(argv[3]), num(argv[4]), num(argv[5]), num(argv[6]));
+        else if (!strcmp(argv[1], "cost") && argc == 3)
+                rc = cmd_cost(argv[2]);
+        else if (!strcmp(argv[1], "gone") && argc == 4)
+                rc = cmd_gone(argv[2], num(argv[3]));
+        else if (!strcmp(argv[1], "memlog") && argc == 5)
+                rc = cmd_memlog(argv[2], argv[3], (long)num(argv[4]));
+        else
+                rc = usage();
+        nf_xen_domctl_close(dctl);
+        xc_interface_close(xch);
+        return rc;
 }
