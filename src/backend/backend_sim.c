@@ -5,12 +5,14 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 struct sim_backend {
         struct nf_backend base; /* first: the daemon reaches ops through it */
         struct nf_sim *model;
         struct nf_clock clock;
-        char desc[128]; /* fixed at open: seed, shape and clock cannot change on reload */
+        uint64_t migrate_cost_ns; /* the real cost of a batch, so the mover's time bound bites */
+        char desc[128];           /* fixed at open: seed, shape and clock cannot change on reload */
 };
 
 static struct sim_backend *to_sim(struct nf_backend *be)
@@ -74,6 +76,7 @@ static int sim_open(const struct nf_backend_env *env, struct nf_backend **out, c
                 return rc;
         }
         describe_config(sb, c);
+        sb->migrate_cost_ns = c->migrate_cost_ns;
         *out = &sb->base;
         return 0;
 }
@@ -114,7 +117,16 @@ static int sim_guest_pages(struct nf_backend *be, uint32_t id, uint64_t *pages, 
 static int sim_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from, unsigned to,
                        uint64_t max, uint64_t *moved)
 {
-        return nf_sim_migrate(catch_up(be), id, from, to, max, moved);
+        int rc = nf_sim_migrate(catch_up(be), id, from, to, max, moved);
+        uint64_t cost = to_sim(be)->migrate_cost_ns * *moved;
+        if (cost) {
+                /* Copying pages takes wall time whatever the sim's clock says. */
+                struct timespec ts = {.tv_sec = (time_t)(cost / 1000000000ull),
+                                      .tv_nsec = (long)(cost % 1000000000ull)};
+                while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                        ;
+        }
+        return rc;
 }
 
 static int sim_pool_get(struct nf_backend *be, unsigned node, struct nf_pool_info *info)
@@ -149,6 +161,7 @@ static int sim_reload(struct nf_backend *be, const struct nf_backend_env *env, c
         rc = nf_sim_reconfigure(sb->model, c, err, errlen);
         if (rc < 0)
                 return rc;
+        sb->migrate_cost_ns = c->migrate_cost_ns;
         if (env && env->clock && env->clock->now_ns)
                 sb->clock = *env->clock;
         return 0;

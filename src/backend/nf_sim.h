@@ -31,7 +31,8 @@ struct nf_sim_config {
         uint64_t cvm_pages;  /* control domain memory */
         uint64_t step_ns;    /* workload step: flips of one step come as one burst */
         enum nf_sim_clock clock;
-        double speed; /* REAL clock: simulated seconds per wall second */
+        double speed;             /* REAL clock: simulated seconds per wall second */
+        uint64_t migrate_cost_ns; /* wall time the backend spends per page migrated */
         size_t nr_vms;
         struct nf_sim_vm_config vm[NF_SIM_MAX_VMS];
 };

@@ -92,6 +92,7 @@ static void set_defaults(struct nf_config *c)
         c->poll_ns = 5 * NF_NS_PER_SEC;
         c->log_level = NF_LOG_INFO;
         c->global_rate_limit = 1024ull * 1024 * 1024; /* 1 GiB/s */
+        c->batch_time_ns = 100 * NF_NS_PER_MS;
         memset(&c->defaults, 0, sizeof(c->defaults));
         nf_policy_defaults(&c->defaults.v);
         nf_poolsize_defaults(&c->pool);
@@ -292,6 +293,12 @@ static int daemon_key(struct parse_ctx *p, const char *section, const char *key,
                 }
         } else if (strcmp(key, "rate_limit") == 0) {
                 rc = nf_parse_rate(value, &c->global_rate_limit, e, sizeof(e));
+        } else if (strcmp(key, "batch_time") == 0) {
+                rc = nf_parse_duration(value, &c->batch_time_ns, e, sizeof(e));
+                if (rc == 0 && c->batch_time_ns < NF_NS_PER_MS) {
+                        fail(p, section, key, "batch_time '%s' is below 1ms", value);
+                        return 1;
+                }
         } else {
                 fail(p, section, key, "unknown key");
                 return 1;
@@ -361,6 +368,12 @@ static int sim_key(struct parse_ctx *p, const char *section, const char *key, co
                 rc = nf_parse_pages(value, &s->cvm_pages, e, sizeof(e));
         } else if (strcmp(key, "step") == 0) {
                 rc = nf_parse_duration(value, &s->step_ns, e, sizeof(e));
+        } else if (strcmp(key, "migrate_cost") == 0) {
+                rc = nf_parse_duration(value, &s->migrate_cost_ns, e, sizeof(e));
+                if (rc == 0 && s->migrate_cost_ns > NF_NS_PER_MS) {
+                        fail(p, section, key, "migrate_cost '%s' is above 1ms per page", value);
+                        return 1;
+                }
         } else if (strcmp(key, "clock") == 0) {
                 if (strcmp(value, "real") == 0)
                         s->clock = NF_SIM_CLOCK_REAL;

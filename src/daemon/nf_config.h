@@ -64,6 +64,7 @@ struct nf_config {
         uint64_t poll_ns;
         enum nf_log_level log_level;
         uint64_t global_rate_limit; /* bytes/s over all guests, 0 = unlimited */
+        uint64_t batch_time_ns;     /* wall time one batch should take at most */
         /* [defaults] */
         struct nf_policy_layer defaults;
         /* [pool] */

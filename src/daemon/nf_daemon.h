@@ -27,6 +27,8 @@ struct nf_plan {
         uint64_t batches;
         uint64_t started_ns;
         int target_node;
+        uint64_t batch_cap; /* pages per batch now: the batch size, halved while
+                               batches overrun batch_time */
 };
 
 struct nf_guest_counters {

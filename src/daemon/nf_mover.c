@@ -36,6 +36,7 @@ void nf_mover_start(struct nf_daemon *d, struct nf_guest *g, const struct nf_dec
         g->plan.goal = dec->pages;
         g->plan.started_ns = nf_daemon_now(d);
         g->plan.target_node = to;
+        g->plan.batch_cap = g->params.batch_pages;
         g->n.migrations[dec->trigger]++;
         g->last_error[0] = '\0';
         nf_info("%s: migrating %llu pages (%s) to node %d, remote share %s (%s)", g->info.name,
@@ -98,6 +99,15 @@ static void run_batch(struct nf_daemon *d, struct nf_guest *g, uint64_t pages)
         g->n.last_batch_real_ns = took;
         if (took > g->n.max_batch_real_ns)
                 g->n.max_batch_real_ns = took;
+        /* Bound batches in time as well as pages: halve while one overruns the
+         * budget, grow back once they are well within it. */
+        uint64_t budget = d->cfg->batch_time_ns;
+        if (took > budget && g->plan.batch_cap > 1)
+                g->plan.batch_cap /= 2;
+        else if (took < budget / 4 && g->plan.batch_cap < g->params.batch_pages)
+                g->plan.batch_cap = g->plan.batch_cap * 2 < g->params.batch_pages
+                                        ? g->plan.batch_cap * 2
+                                        : g->params.batch_pages;
         nf_rate_consume(&g->rate, moved * NF_PAGE_SIZE, now);
         nf_rate_consume(&d->global_rate, moved * NF_PAGE_SIZE, now);
         g->plan.goal = g->plan.goal > moved ? g->plan.goal - moved : 0;
@@ -142,15 +152,18 @@ void nf_mover_run(struct nf_timer *t, void *arg)
                 struct nf_guest *g = &d->guests[i];
                 if (!g->plan.active || g->paused)
                         continue;
-                uint64_t want =
-                    g->plan.goal < g->params.batch_pages ? g->plan.goal : g->params.batch_pages;
+                uint64_t batch = g->plan.batch_cap < g->params.batch_pages ? g->plan.batch_cap
+                                                                           : g->params.batch_pages;
+                if (batch == 0)
+                        batch = 1;
+                uint64_t want = g->plan.goal < batch ? g->plan.goal : batch;
                 if (want == 0) {
                         nf_mover_end(d, g, true, "goal reached");
                         continue;
                 }
                 uint64_t gb = nf_rate_available(&g->rate, now);
                 uint64_t ab = nf_rate_available(&d->global_rate, now);
-                uint64_t pages = nf_rate_batch_pages(g->plan.goal, g->params.batch_pages, gb, ab);
+                uint64_t pages = nf_rate_batch_pages(g->plan.goal, batch, gb, ab);
                 if (pages < want) {
                         /* Wait until a whole batch is affordable rather than trickle. */
                         uint64_t w1 = nf_rate_delay_ns(&g->rate, want * NF_PAGE_SIZE, now);

@@ -146,6 +146,8 @@ json_t *nf_report_vm(const struct nf_daemon *d, const struct nf_guest *g)
                                       "moved_pages", (json_int_t)pl->moved, "batches",
                                       (json_int_t)pl->batches, "started_ns",
                                       (json_int_t)pl->started_ns, "target_node", pl->target_node));
+        json_object_set_new(json_object_get(o, "migration"), "batch_pages",
+                            json_integer((json_int_t)pl->batch_cap));
         const struct nf_guest_counters *c = &g->n;
         json_t *by = json_object();
         for (int t = NF_TRIGGER_THRESHOLD; t < NF_TRIGGER_COUNT; t++)

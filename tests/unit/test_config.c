@@ -78,6 +78,7 @@ static void test_builtin_defaults(void **state)
                 assert_int_equal(x->poll_ns, 5 * SEC);
                 assert_int_equal(x->log_level, NF_LOG_INFO);
                 assert_int_equal(x->global_rate_limit, GIB);
+                assert_int_equal(x->batch_time_ns, 100 * MS);
                 assert_int_equal(x->defaults.set, 0);
                 assert_memory_equal(&x->defaults.v, &pol, sizeof(pol));
                 assert_memory_equal(&x->pool, &pool, sizeof(pool));
@@ -103,7 +104,8 @@ static void test_daemon_keys(void **state)
                                       "socket_mode = 0600\n"
                                       "poll = 1m30s\n"
                                       "log_level = debug\n"
-                                      "rate_limit = 512MiB/s\n");
+                                      "rate_limit = 512MiB/s\n"
+                                      "batch_time = 250ms\n");
         assert_string_equal(c->backend, "sim");
         assert_string_equal(c->socket_path, "/tmp/nf test.sock");
         assert_string_equal(c->socket_group, "numaflip");
@@ -111,6 +113,7 @@ static void test_daemon_keys(void **state)
         assert_int_equal(c->poll_ns, 90 * SEC);
         assert_int_equal(c->log_level, NF_LOG_DEBUG);
         assert_int_equal(c->global_rate_limit, 512 * MIB);
+        assert_int_equal(c->batch_time_ns, 250 * MS);
         nf_config_free(c);
 
         static const char *const backends[] = {"auto", "xen", "linux", "sim"};
@@ -216,6 +219,7 @@ static void test_sim_keys(void **state)
                                       "step = 250ms\n"
                                       "clock = virtual\n"
                                       "speed = 2.5\n"
+                                      "migrate_cost = 20us\n"
                                       "[sim.vm web1]\n"
                                       "memory = 1GiB\n"
                                       "home = 2\n"
@@ -228,6 +232,7 @@ static void test_sim_keys(void **state)
         assert_int_equal(s->nr_nodes, 4);
         assert_int_equal(s->node_pages, 4 * GIB / NF_PAGE_SIZE);
         assert_int_equal(s->cvm_node, 3);
+        assert_int_equal(s->migrate_cost_ns, 20000);
         assert_int_equal(s->cvm_pages, 512 * MIB / NF_PAGE_SIZE);
         assert_int_equal(s->step_ns, 250 * MS);
         assert_int_equal(s->clock, NF_SIM_CLOCK_VIRTUAL);
@@ -335,6 +340,10 @@ static void test_value_errors(void **state)
              "rw required)"},
             {"[daemon]\npoll = 500us\n",
              "test.conf:2: [daemon] poll: poll interval '500us' is below 1ms"},
+            {"[daemon]\nbatch_time = 100us\n",
+             "test.conf:2: [daemon] batch_time: batch_time '100us' is below 1ms"},
+            {"[sim]\nmigrate_cost = 2ms\n",
+             "test.conf:2: [sim] migrate_cost: migrate_cost '2ms' is above 1ms per page"},
             {"[daemon]\npoll = soon\n",
              "test.conf:2: [daemon] poll: invalid duration 'soon': expected a number"},
             {"[daemon]\nlog_level = loud\n",
