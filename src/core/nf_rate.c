@@ -106,15 +106,3 @@ uint64_t nf_rate_delay_ns(const struct nf_rate *r, uint64_t bytes, uint64_t now_
                 ns++;
         return ns;
 }
-
-uint64_t nf_rate_batch_pages(uint64_t remaining, uint64_t batch_pages, uint64_t guest_bytes,
-                             uint64_t global_bytes)
-{
-        uint64_t n = remaining < batch_pages ? remaining : batch_pages;
-
-        if (n > guest_bytes / NF_PAGE_SIZE)
-                n = guest_bytes / NF_PAGE_SIZE;
-        if (n > global_bytes / NF_PAGE_SIZE)
-                n = global_bytes / NF_PAGE_SIZE;
-        return n;
-}

@@ -29,9 +29,4 @@ void nf_rate_consume(struct nf_rate *r, uint64_t bytes, uint64_t now_ns);
  * wait does not fit. */
 uint64_t nf_rate_delay_ns(const struct nf_rate *r, uint64_t bytes, uint64_t now_ns);
 
-/* Pages of the next batch: remaining capped by batch_pages, and by what the guest and
- * global buckets allow (in bytes; UINT64_MAX = unlimited). 0 means wait. */
-uint64_t nf_rate_batch_pages(uint64_t remaining, uint64_t batch_pages, uint64_t guest_bytes,
-                             uint64_t global_bytes);
-
 #endif

@@ -161,16 +161,12 @@ void nf_mover_run(struct nf_timer *t, void *arg)
                         nf_mover_end(d, g, true, "goal reached");
                         continue;
                 }
-                uint64_t gb = nf_rate_available(&g->rate, now);
-                uint64_t ab = nf_rate_available(&d->global_rate, now);
-                uint64_t pages = nf_rate_batch_pages(g->plan.goal, batch, gb, ab);
-                if (pages < want) {
-                        /* Wait until a whole batch is affordable rather than trickle. */
-                        uint64_t w1 = nf_rate_delay_ns(&g->rate, want * NF_PAGE_SIZE, now);
-                        uint64_t w2 = nf_rate_delay_ns(&d->global_rate, want * NF_PAGE_SIZE, now);
-                        uint64_t w = w1 > w2 ? w1 : w2;
-                        if (w == 0)
-                                w = 1;
+                /* Wait until a whole batch is affordable rather than trickle. The
+                 * buckets decide: a batch bigger than a bucket goes once it is full. */
+                uint64_t w1 = nf_rate_delay_ns(&g->rate, want * NF_PAGE_SIZE, now);
+                uint64_t w2 = nf_rate_delay_ns(&d->global_rate, want * NF_PAGE_SIZE, now);
+                uint64_t w = w1 > w2 ? w1 : w2;
+                if (w) {
                         if (w < wait)
                                 wait = w;
                         continue;

@@ -100,6 +100,23 @@ check "global cap: shared between them ($((m1 * 4096 >> 20)) and $((m2 * 4096 >>
         [ $((m1 - m2)) -le 512 ] && [ $((m2 - m1)) -le 512 ]
 nf_stop
 
+# A guest whose batch is bigger than the global bucket still moves: each batch goes
+# once the bucket is full, and the global rate holds on average.
+{
+        printf 'rate_limit = 10MiB/s\n'
+        printf '[defaults]\nmode = threshold\nthreshold = 100%%\ntarget = 0%%\n'
+        printf 'rate_limit = 0\nbatch = 1MiB\n[vm web1]\nbatch = 8MiB\n'
+        sim_host
+} | nf_config
+nf_start
+advance 60m
+ctl migrate web1 >/dev/null
+advance 10s
+moved=$(($(vmf web1 .migration.moved_pages) * 4096))
+check "a batch over the global bucket moves: $((moved >> 20)) MiB in 10s at 10 MiB/s" \
+        [ "$moved" -ge $((64 << 20)) ] && [ "$moved" -le $((112 << 20)) ]
+nf_stop
+
 # Real time: a burst of flips makes 1 GiB web1 partly remote, a reload stops the
 # flips, then a manual migration at 32 MiB/s in 512 KiB batches runs for seconds.
 real_conf() {

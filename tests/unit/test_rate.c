@@ -240,25 +240,6 @@ static void test_huge_values(void **state)
         assert_int_equal(nf_rate_available(&r, T0 + 10 * SEC), 10);
 }
 
-static void test_batch_pages(void **state)
-{
-        const uint64_t P = NF_PAGE_SIZE;
-
-        (void)state;
-        assert_int_equal(nf_rate_batch_pages(100, 4096, UINT64_MAX, UINT64_MAX), 100);
-        assert_int_equal(nf_rate_batch_pages(10000, 4096, UINT64_MAX, UINT64_MAX), 4096);
-        assert_int_equal(nf_rate_batch_pages(10000, 4096, 10 * P, UINT64_MAX), 10);
-        assert_int_equal(nf_rate_batch_pages(10000, 4096, 10 * P + P - 1, UINT64_MAX), 10);
-        assert_int_equal(nf_rate_batch_pages(10000, 4096, UINT64_MAX, 7 * P), 7);
-        assert_int_equal(nf_rate_batch_pages(10000, 4096, 3 * P, 7 * P), 3);
-        /* Less than a page of budget: wait. */
-        assert_int_equal(nf_rate_batch_pages(10000, 4096, P - 1, UINT64_MAX), 0);
-        assert_int_equal(nf_rate_batch_pages(10000, 4096, UINT64_MAX, 0), 0);
-        assert_int_equal(nf_rate_batch_pages(0, 4096, UINT64_MAX, UINT64_MAX), 0);
-        assert_int_equal(nf_rate_batch_pages(UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX),
-                         UINT64_MAX / P);
-}
-
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -273,7 +254,6 @@ int main(void)
             cmocka_unit_test(test_zero_burst_is_one_second),
             cmocka_unit_test(test_time_backwards),
             cmocka_unit_test(test_huge_values),
-            cmocka_unit_test(test_batch_pages),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
