@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -18,14 +19,18 @@
 #define NF_VERSION "0.0.0"
 #endif
 
-enum { EXIT_DAEMON_ERROR = 1, EXIT_USAGE = 2, EXIT_CONNECT = 3 };
+enum { EXIT_DAEMON_ERROR = 1, EXIT_USAGE = 2, EXIT_CONNECT = 3, EXIT_INTERRUPTED = 130 };
+
+/* How long a reply may take unless -t says otherwise; advance waits as long as it runs. */
+#define CTL_DEFAULT_TIMEOUT_NS (60ULL * 1000000000ULL)
 
 struct ctl {
         const char *socket;
         int json;
         int fd;
         long long next_id;
-        FILE *in; /* buffered reader over fd */
+        FILE *in;            /* buffered reader over fd */
+        uint64_t timeout_ns; /* per reply; 0 waits for ever */
 };
 
 typedef int (*ctl_fn)(struct ctl *c, int argc, char **argv);
@@ -59,6 +64,13 @@ static int connect_daemon(struct ctl *c)
                 c->fd = -1;
                 return -e;
         }
+        /* A wedged daemon must not wedge the shell that asked it. */
+        struct timeval tv = {.tv_sec = (time_t)(c->timeout_ns / 1000000000ULL),
+                             .tv_usec = (suseconds_t)(c->timeout_ns % 1000000000ULL / 1000)};
+        if (c->timeout_ns && setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+                fprintf(stderr, "numaflipctl: cannot set a reply timeout: %s\n", strerror(errno));
+                return -errno;
+        }
         c->in = fdopen(dup(c->fd), "r");
         if (!c->in) {
                 fprintf(stderr, "numaflipctl: out of memory\n");
@@ -82,18 +94,39 @@ static int write_all(int fd, const char *buf, size_t len)
         return 0;
 }
 
-/* Reads one reply line; malloc'd, NULL at end of stream. */
+/* Reads one reply line; malloc'd, or NULL with errno 0 at end of stream, EAGAIN when the
+ * reply timeout passed, EINTR when a signal cut the wait short. */
 static char *read_line(struct ctl *c, size_t *len)
 {
         char *line = NULL;
         size_t cap = 0;
+        errno = 0;
         ssize_t n = getline(&line, &cap, c->in);
         if (n <= 0) {
+                int e = ferror(c->in) ? errno : 0;
                 free(line);
+                errno = e == EWOULDBLOCK ? EAGAIN : e;
                 return NULL;
         }
         *len = (size_t)n;
         return line;
+}
+
+/* Says why no reply came and returns the exit code for it. */
+static int no_reply(const struct ctl *c)
+{
+        if (errno == EINTR)
+                return EXIT_INTERRUPTED;
+        if (errno == EAGAIN)
+                fprintf(stderr,
+                        "numaflipctl: %s: no reply within %gs (is numaflipd stuck? -t 0 waits "
+                        "for ever)\n",
+                        c->socket, (double)c->timeout_ns / 1e9);
+        else if (errno)
+                fprintf(stderr, "numaflipctl: %s: %s\n", c->socket, strerror(errno));
+        else
+                fprintf(stderr, "numaflipctl: %s: the daemon closed the connection\n", c->socket);
+        return EXIT_CONNECT;
 }
 
 /* Sends req (stolen) and waits for its reply: 0 with reply and result set, or an exit code. */
@@ -115,10 +148,8 @@ static int call(struct ctl *c, json_t *req, json_t **reply, json_t **result)
                 return EXIT_CONNECT;
         }
         char *r = read_line(c, &len);
-        if (!r) {
-                fprintf(stderr, "numaflipctl: %s: the daemon closed the connection\n", c->socket);
-                return EXIT_CONNECT;
-        }
+        if (!r)
+                return no_reply(c);
         rc = nf_reply_parse(r, len, reply, result, &e);
         free(r);
         if (rc == 0)
@@ -343,11 +374,16 @@ static int cmd_status(struct ctl *c, int argc, char **argv)
         }
         if (!every)
                 return simple(c, "status", NULL, NULL, print_status);
-        signal(SIGINT, on_sigint);
+        /* No SA_RESTART: Ctrl-C must also end a wait for a reply. */
+        struct sigaction sa = {.sa_handler = on_sigint};
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
         while (!interrupted) {
                 if (!c->json)
                         printf("\033[H\033[2J");
                 int rc = simple(c, "status", NULL, NULL, print_status);
+                if (rc == EXIT_INTERRUPTED && interrupted)
+                        break;
                 if (rc)
                         return rc;
                 if (!c->json)
@@ -465,9 +501,8 @@ static int cmd_raw(struct ctl *c, int argc, char **argv)
                         break; /* a half-sent request: hang up on it */
                 char *r = read_line(c, &len);
                 if (!r) {
-                        fprintf(stderr, "numaflipctl: the daemon closed the connection\n");
-                        status = EXIT_CONNECT;
-                        break;
+                        free(line);
+                        return no_reply(c);
                 }
                 fputs(r, stdout);
                 free(r);
@@ -524,6 +559,8 @@ static void usage(FILE *f)
                 "options:\n"
                 "  -s, --socket SOCKET  control socket (default $NUMAFLIP_SOCKET or %s)\n"
                 "  -j, --json           print the daemon's JSON result\n"
+                "  -t, --timeout TIME   give up on a reply after TIME (default 60s, advance: "
+                "none; 0: wait)\n"
                 "  -h, --help           this help\n\ncommands:\n",
                 NF_DEFAULT_SOCKET);
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
@@ -538,8 +575,11 @@ int main(int argc, char **argv)
         struct ctl c = {.fd = -1};
         static const struct option opts[] = {{"socket", required_argument, NULL, 's'},
                                              {"json", no_argument, NULL, 'j'},
+                                             {"timeout", required_argument, NULL, 't'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
+        int timeout_set = 0;
+        char err[200];
         int opt;
         /* A daemon that hangs up on us is reported by write(), not by a signal. */
         signal(SIGPIPE, SIG_IGN);
@@ -547,8 +587,15 @@ int main(int argc, char **argv)
         if (!c.socket || !*c.socket)
                 c.socket = NF_DEFAULT_SOCKET;
         /* "+": options end at the command, whose own arguments may look like options. */
-        while ((opt = getopt_long(argc, argv, "+s:jh", opts, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, "+s:jt:h", opts, NULL)) != -1) {
                 switch (opt) {
+                case 't':
+                        if (nf_parse_duration(optarg, &c.timeout_ns, err, sizeof(err)) < 0) {
+                                fprintf(stderr, "numaflipctl: --timeout: %s\n", err);
+                                return EXIT_USAGE;
+                        }
+                        timeout_set = 1;
+                        break;
                 case 's':
                         c.socket = optarg;
                         break;
@@ -580,6 +627,8 @@ int main(int argc, char **argv)
         }
         if (cmd->fn == cmd_help)
                 return cmd_help(&c, 0, NULL);
+        if (!timeout_set)
+                c.timeout_ns = cmd->fn == cmd_advance ? 0 : CTL_DEFAULT_TIMEOUT_NS;
         if (connect_daemon(&c) < 0)
                 return EXIT_CONNECT;
         int rc = cmd->fn(&c, argc - optind, argv + optind);
