@@ -1,6 +1,7 @@
 /* numaflipctl: queries and steers numaflipd over its control socket. */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,21 @@ struct ctl_cmd {
 
 static const struct ctl_cmd *find_cmd(const char *name);
 static void usage(FILE *f);
+
+/* Ctrl-C during status --watch: the handler shuts the socket down, which no wait can miss
+ * (a flag alone is lost when the signal lands just before a blocking call). */
+static volatile sig_atomic_t interrupted;
+static int watch_fd = -1;
+
+static void on_sigint(int sig)
+{
+        (void)sig;
+        int saved = errno;
+        interrupted = 1;
+        if (watch_fd >= 0)
+                shutdown(watch_fd, SHUT_RDWR);
+        errno = saved;
+}
 
 static int connect_daemon(struct ctl *c)
 {
@@ -115,7 +131,7 @@ static char *read_line(struct ctl *c, size_t *len)
 /* Says why no reply came and returns the exit code for it. */
 static int no_reply(const struct ctl *c)
 {
-        if (errno == EINTR)
+        if (interrupted)
                 return EXIT_INTERRUPTED;
         if (errno == EAGAIN)
                 fprintf(stderr,
@@ -143,6 +159,8 @@ static int call(struct ctl *c, json_t *req, json_t **reply, json_t **result)
         }
         int rc = write_all(c->fd, line, len);
         free(line);
+        if (rc < 0 && interrupted)
+                return EXIT_INTERRUPTED;
         if (rc < 0) {
                 fprintf(stderr, "numaflipctl: %s: %s\n", c->socket, strerror(-rc));
                 return EXIT_CONNECT;
@@ -347,14 +365,6 @@ static int simple(struct ctl *c, const char *cmd, const char *key, const char *a
         return 0;
 }
 
-static volatile sig_atomic_t interrupted;
-
-static void on_sigint(int sig)
-{
-        (void)sig;
-        interrupted = 1;
-}
-
 static int cmd_status(struct ctl *c, int argc, char **argv)
 {
         double every = 0;
@@ -374,7 +384,7 @@ static int cmd_status(struct ctl *c, int argc, char **argv)
         }
         if (!every)
                 return simple(c, "status", NULL, NULL, print_status);
-        /* No SA_RESTART: Ctrl-C must also end a wait for a reply. */
+        watch_fd = c->fd;
         struct sigaction sa = {.sa_handler = on_sigint};
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, NULL);
@@ -382,14 +392,17 @@ static int cmd_status(struct ctl *c, int argc, char **argv)
                 if (!c->json)
                         printf("\033[H\033[2J");
                 int rc = simple(c, "status", NULL, NULL, print_status);
-                if (rc == EXIT_INTERRUPTED && interrupted)
+                if (interrupted)
                         break;
                 if (rc)
                         return rc;
                 if (!c->json)
                         printf("\n(every %gs; Ctrl-C to stop)\n", every);
                 fflush(stdout);
-                usleep((useconds_t)(every * 1e6));
+                /* Nothing arrives unasked, so this sleeps until the next refresh, or until
+                 * Ctrl-C shuts the socket down or the daemon hangs up. */
+                struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+                poll(&pfd, 1, (int)(every * 1000));
         }
         return 0;
 }

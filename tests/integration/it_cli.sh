@@ -51,8 +51,6 @@ rc=$?
 check "vm of an unknown guest: exit 1 ($(cat "$NF_TMP/err"))" \
         [ $rc -eq 1 ] && grep -q "^numaflipctl: not_found: no guest named 'nosuch'$" "$NF_TMP/err"
 check "status --watch rejects nonsense" sh -c "! \"$NUMAFLIPCTL\" -s \"$NF_SOCK\" status --watch 0"
-# Interrupt only once three screens are out: a SIGINT before numaflipctl has set its
-# handler would meet whatever disposition it inherited (ignored, in a background job).
 "$NUMAFLIPCTL" -s "$NF_SOCK" status --watch 0.2 >"$NF_TMP/watch" &
 wpid=$!
 n=0
@@ -61,13 +59,7 @@ for _ in $(seq 200); do
         [ "$n" -ge 3 ] && break
         sleep 0.05
 done
-kill -INT "$wpid"
-for _ in $(seq 100); do
-        kill -0 "$wpid" 2>/dev/null || break
-        sleep 0.05
-done
-kill -KILL "$wpid" 2>/dev/null
-wait "$wpid"
+nf_interrupt "$wpid"
 rc=$?
 check "status --watch refreshes ($n screens) and Ctrl-C ends it with exit 0 (got $rc)" \
         [ "$n" -ge 3 ] && [ $rc -eq 0 ]
@@ -81,20 +73,8 @@ check "a stuck daemon: exit 3 after -t 300ms, says so ($(cat "$NF_TMP/err"))" \
         [ $rc -eq 3 ] && grep -q "no reply within 0.3s" "$NF_TMP/err"
 "$NUMAFLIPCTL" -s "$NF_SOCK" status --watch 0.2 >/dev/null 2>"$NF_TMP/err" &
 wpid=$!
-# Signal only once its SIGINT handler is in place (bit 2 of SigCgt), as above.
-for _ in $(seq 200); do
-        cgt=$(awk '/^SigCgt:/ {print $2}' "/proc/$wpid/status" 2>/dev/null)
-        [ -n "$cgt" ] && [ $((0x$cgt & 2)) -ne 0 ] && break
-        sleep 0.05
-done
-sleep 0.2 # and is waiting for the reply that will not come
-kill -INT "$wpid"
-for _ in $(seq 100); do
-        kill -0 "$wpid" 2>/dev/null || break
-        sleep 0.05
-done
-kill -KILL "$wpid" 2>/dev/null
-wait "$wpid"
+sleep 0.3 # let it settle into waiting for the reply that will not come
+nf_interrupt "$wpid"
 rc=$?
 kill -CONT "$NF_PID"
 check "Ctrl-C ends a watch waiting on a stuck daemon: exit 0 (got $rc)" [ $rc -eq 0 ]

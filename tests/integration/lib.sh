@@ -97,6 +97,26 @@ quiet() { "$@" >/dev/null; }
 # Floating-point comparison through awk: fcmp A OP B
 fcmp() { awk -v a="$1" -v b="$3" "BEGIN { exit !(a $2 b) }"; }
 
+# nf_interrupt PID: Ctrl-C for a background numaflipctl. Waits until its SIGINT handler
+# is in place (bit 2 of SigCgt: before that the signal would meet the disposition it
+# inherited, ignored for a background job), sends SIGINT, allows 5 s to exit, then
+# kills it. Returns its exit status (137 when it had to be killed).
+nf_interrupt() {
+        local pid=$1 cgt
+        for _ in $(seq 200); do
+                cgt=$(awk '/^SigCgt:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+                [ -n "$cgt" ] && [ $((0x$cgt & 2)) -ne 0 ] && break
+                sleep 0.05
+        done
+        kill -INT "$pid"
+        for _ in $(seq 100); do
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.05
+        done
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid"
+}
+
 nf_done() {
         echo "$NF_PASS passed, $NF_FAIL failed"
         [ "$NF_FAIL" -eq 0 ]
