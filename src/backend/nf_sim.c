@@ -3,10 +3,11 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "nf_err.h"
 
 #define CVM_NAME "Domain-0"
 #define CVM_UUID "00000000-0000-0000-0000-000000000000" /* dom0's uuid on Xen */
@@ -58,20 +59,6 @@ struct nf_sim {
         size_t nr_vms;
         struct sim_vm vm[NF_SIM_MAX_VMS]; /* in id order */
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-        va_list ap;
-
-        if (!err || errlen == 0)
-                return;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-}
 
 static uint64_t splitmix64(uint64_t *x)
 {
@@ -149,86 +136,79 @@ int nf_sim_config_validate(const struct nf_sim_config *c, char *err, size_t errl
         uint64_t used[NF_MAX_NODES] = {0};
 
         if (c->nr_nodes < 1 || c->nr_nodes > NF_MAX_NODES) {
-                seterr(err, errlen, "nodes: must be 1..%d (got %u)", NF_MAX_NODES, c->nr_nodes);
-                return -EINVAL;
+                return nf_err(-EINVAL, err, errlen, "nodes: must be 1..%d (got %u)", NF_MAX_NODES,
+                              c->nr_nodes);
         }
         if (c->node_pages == 0) {
-                seterr(err, errlen, "node_size: must be positive");
-                return -EINVAL;
+                return nf_err(-EINVAL, err, errlen, "node_size: must be positive");
         }
         if (c->cvm_node >= c->nr_nodes) {
-                seterr(err, errlen, "cvm_node: %u is not a node (the host has %u)", c->cvm_node,
-                       c->nr_nodes);
-                return -EINVAL;
+                return nf_err(-EINVAL, err, errlen, "cvm_node: %u is not a node (the host has %u)",
+                              c->cvm_node, c->nr_nodes);
         }
         if (c->cvm_pages > c->node_pages) {
-                seterr(err, errlen, "cvm_memory: %llu pages exceed node_size (%llu pages)",
-                       (unsigned long long)c->cvm_pages, (unsigned long long)c->node_pages);
-                return -EINVAL;
+                return nf_err(-EINVAL, err, errlen,
+                              "cvm_memory: %llu pages exceed node_size (%llu pages)",
+                              (unsigned long long)c->cvm_pages, (unsigned long long)c->node_pages);
         }
         if (c->step_ns == 0 || c->step_ns > MAX_STEP_NS) {
-                seterr(err, errlen, "step: must be 1ns..60s (got %llu ns)",
-                       (unsigned long long)c->step_ns);
-                return -EINVAL;
+                return nf_err(-EINVAL, err, errlen, "step: must be 1ns..60s (got %llu ns)",
+                              (unsigned long long)c->step_ns);
         }
         if (c->clock != NF_SIM_CLOCK_REAL && c->clock != NF_SIM_CLOCK_VIRTUAL) {
-                seterr(err, errlen, "clock: must be real or virtual");
-                return -EINVAL;
+                return nf_err(-EINVAL, err, errlen, "clock: must be real or virtual");
         }
         if (c->clock == NF_SIM_CLOCK_REAL && !(c->speed > 0 && isfinite(c->speed))) {
-                seterr(err, errlen, "speed: must be a positive number (got %g)", c->speed);
-                return -EINVAL;
+                return nf_err(-EINVAL, err, errlen, "speed: must be a positive number (got %g)",
+                              c->speed);
         }
         if (c->nr_vms > NF_SIM_MAX_VMS) {
-                seterr(err, errlen, "too many VMs: %zu (at most %d)", c->nr_vms, NF_SIM_MAX_VMS);
-                return -EINVAL;
+                return nf_err(-EINVAL, err, errlen, "too many VMs: %zu (at most %d)", c->nr_vms,
+                              NF_SIM_MAX_VMS);
         }
         used[c->cvm_node] = c->cvm_pages;
         for (size_t i = 0; i < c->nr_vms; i++) {
                 const struct nf_sim_vm_config *v = &c->vm[i];
 
                 if (memchr(v->name, '\0', sizeof(v->name)) == NULL) {
-                        seterr(err, errlen, "vm[%zu]: name is longer than %d characters", i,
-                               NF_NAME_MAX - 1);
-                        return -EINVAL;
+                        return nf_err(-EINVAL, err, errlen,
+                                      "vm[%zu]: name is longer than %d characters", i,
+                                      NF_NAME_MAX - 1);
                 }
                 if (v->name[0] == '\0') {
-                        seterr(err, errlen, "vm[%zu]: name is empty", i);
-                        return -EINVAL;
+                        return nf_err(-EINVAL, err, errlen, "vm[%zu]: name is empty", i);
                 }
                 if (strcmp(v->name, CVM_NAME) == 0) {
-                        seterr(err, errlen, "vm '%s': name is taken by the control domain",
-                               v->name);
-                        return -EINVAL;
+                        return nf_err(-EINVAL, err, errlen,
+                                      "vm '%s': name is taken by the control domain", v->name);
                 }
                 for (size_t j = 0; j < i; j++) {
                         if (strcmp(c->vm[j].name, v->name) == 0) {
-                                seterr(err, errlen, "vm '%s': name is used twice", v->name);
-                                return -EINVAL;
+                                return nf_err(-EINVAL, err, errlen, "vm '%s': name is used twice",
+                                              v->name);
                         }
                 }
                 if (v->memory_pages == 0) {
-                        seterr(err, errlen, "vm '%s': memory: must be positive", v->name);
-                        return -EINVAL;
+                        return nf_err(-EINVAL, err, errlen, "vm '%s': memory: must be positive",
+                                      v->name);
                 }
                 if (v->home >= c->nr_nodes) {
-                        seterr(err, errlen, "vm '%s': home: %u is not a node (the host has %u)",
-                               v->name, v->home, c->nr_nodes);
-                        return -EINVAL;
+                        return nf_err(-EINVAL, err, errlen,
+                                      "vm '%s': home: %u is not a node (the host has %u)", v->name,
+                                      v->home, c->nr_nodes);
                 }
                 if (!(v->flip_rate >= 0 && v->flip_rate <= MAX_FLIP_RATE)) {
-                        seterr(err, errlen, "vm '%s': flip_rate: must be 0..%.0f/s (got %g)",
-                               v->name, MAX_FLIP_RATE, v->flip_rate);
-                        return -EINVAL;
+                        return nf_err(-EINVAL, err, errlen,
+                                      "vm '%s': flip_rate: must be 0..%.0f/s (got %g)", v->name,
+                                      MAX_FLIP_RATE, v->flip_rate);
                 }
                 if (v->memory_pages > c->node_pages - used[v->home]) {
-                        seterr(err, errlen,
-                               "vm '%s': memory: %llu pages do not fit on node %u "
-                               "(%llu pages, %llu already used)",
-                               v->name, (unsigned long long)v->memory_pages, v->home,
-                               (unsigned long long)c->node_pages,
-                               (unsigned long long)used[v->home]);
-                        return -EINVAL;
+                        return nf_err(-EINVAL, err, errlen,
+                                      "vm '%s': memory: %llu pages do not fit on node %u "
+                                      "(%llu pages, %llu already used)",
+                                      v->name, (unsigned long long)v->memory_pages, v->home,
+                                      (unsigned long long)c->node_pages,
+                                      (unsigned long long)used[v->home]);
                 }
                 used[v->home] += v->memory_pages;
         }
@@ -271,13 +251,13 @@ static int add_vm(struct nf_sim *s, const struct nf_sim_vm_config *v, char *err,
         uint64_t left = v->memory_pages;
 
         if (s->nr_vms >= NF_SIM_MAX_VMS) {
-                seterr(err, errlen, "vm '%s': too many VMs (at most %d)", v->name, NF_SIM_MAX_VMS);
-                return -ENOSPC;
+                return nf_err(-ENOSPC, err, errlen, "vm '%s': too many VMs (at most %d)", v->name,
+                              NF_SIM_MAX_VMS);
         }
         if (total_free(s) < v->memory_pages) {
-                seterr(err, errlen, "vm '%s': memory: %llu pages exceed the host's free memory",
-                       v->name, (unsigned long long)v->memory_pages);
-                return -ENOMEM;
+                return nf_err(-ENOMEM, err, errlen,
+                              "vm '%s': memory: %llu pages exceed the host's free memory", v->name,
+                              (unsigned long long)v->memory_pages);
         }
         vm = &s->vm[s->nr_vms++];
         memset(vm, 0, sizeof(*vm));
@@ -320,8 +300,7 @@ int nf_sim_new(const struct nf_sim_config *c, uint64_t now_ns, struct nf_sim **o
                 return rc;
         s = calloc(1, sizeof(*s));
         if (!s) {
-                seterr(err, errlen, "out of memory");
-                return -ENOMEM;
+                return nf_err(-ENOMEM, err, errlen, "out of memory");
         }
         s->nr_nodes = c->nr_nodes;
         s->node_pages = c->node_pages;
@@ -483,30 +462,30 @@ void nf_sim_advance(struct nf_sim *s, uint64_t now_ns)
                 step(s);
 }
 
-static bool same_shape(const struct nf_sim *s, const struct nf_sim_config *c, char *err,
-                       size_t errlen)
+/* The host's shape is fixed while it runs; only its guests may come and go. */
+static int same_shape(const struct nf_sim *s, const struct nf_sim_config *c, char *err,
+                      size_t errlen)
 {
         if (c->nr_nodes != s->nr_nodes) {
-                seterr(err, errlen, "nodes: cannot change while running (%u -> %u)", s->nr_nodes,
-                       c->nr_nodes);
-                return false;
+                return nf_err(-EINVAL, err, errlen, "nodes: cannot change while running (%u -> %u)",
+                              s->nr_nodes, c->nr_nodes);
         }
         if (c->node_pages != s->node_pages) {
-                seterr(err, errlen, "node_size: cannot change while running (%llu -> %llu pages)",
-                       (unsigned long long)s->node_pages, (unsigned long long)c->node_pages);
-                return false;
+                return nf_err(-EINVAL, err, errlen,
+                              "node_size: cannot change while running (%llu -> %llu pages)",
+                              (unsigned long long)s->node_pages, (unsigned long long)c->node_pages);
         }
         if (c->cvm_node != s->cvm_node) {
-                seterr(err, errlen, "cvm_node: cannot change while running (%u -> %u)", s->cvm_node,
-                       c->cvm_node);
-                return false;
+                return nf_err(-EINVAL, err, errlen,
+                              "cvm_node: cannot change while running (%u -> %u)", s->cvm_node,
+                              c->cvm_node);
         }
         if (c->cvm_pages != s->cvm_pages) {
-                seterr(err, errlen, "cvm_memory: cannot change while running (%llu -> %llu pages)",
-                       (unsigned long long)s->cvm_pages, (unsigned long long)c->cvm_pages);
-                return false;
+                return nf_err(-EINVAL, err, errlen,
+                              "cvm_memory: cannot change while running (%llu -> %llu pages)",
+                              (unsigned long long)s->cvm_pages, (unsigned long long)c->cvm_pages);
         }
-        return true;
+        return 0;
 }
 
 int nf_sim_reconfigure(struct nf_sim *s, const struct nf_sim_config *c, char *err, size_t errlen)
@@ -517,13 +496,13 @@ int nf_sim_reconfigure(struct nf_sim *s, const struct nf_sim_config *c, char *er
         rc = nf_sim_config_validate(c, err, errlen);
         if (rc < 0)
                 return rc;
-        if (!same_shape(s, c, err, errlen))
-                return -EINVAL;
+        rc = same_shape(s, c, err, errlen);
+        if (rc < 0)
+                return rc;
         /* Work on a copy so a failure leaves the running model untouched. */
         t = malloc(sizeof(*t));
         if (!t) {
-                seterr(err, errlen, "out of memory");
-                return -ENOMEM;
+                return nf_err(-ENOMEM, err, errlen, "out of memory");
         }
         memcpy(t, s, sizeof(*t));
         for (size_t i = t->nr_vms; i-- > 0;) {
@@ -541,11 +520,10 @@ int nf_sim_reconfigure(struct nf_sim *s, const struct nf_sim_config *c, char *er
                 if (!vm) {
                         rc = add_vm(t, v, err, errlen);
                 } else if (vm->memory_pages != v->memory_pages) {
-                        seterr(err, errlen,
-                               "vm '%s': memory: cannot change while it runs "
-                               "(remove it and add it again)",
-                               v->name);
-                        rc = -EINVAL;
+                        rc = nf_err(-EINVAL, err, errlen,
+                                    "vm '%s': memory: cannot change while it runs "
+                                    "(remove it and add it again)",
+                                    v->name);
                 } else {
                         if (vm->rate != v->flip_rate) {
                                 rebase(vm); /* the owed fraction survives a new rate */
@@ -734,16 +712,15 @@ int nf_sim_check(const struct nf_sim *s, char *err, size_t errlen)
                 for (unsigned n = 0; n < s->nr_nodes; n++)
                         sum += vm->pages[n];
                 if (sum != vm->memory_pages) {
-                        seterr(err, errlen, "vm '%s': %llu pages on nodes, memory_pages %llu",
-                               vm->name, (unsigned long long)sum,
-                               (unsigned long long)vm->memory_pages);
-                        return -EFAULT;
+                        return nf_err(-EFAULT, err, errlen,
+                                      "vm '%s': %llu pages on nodes, memory_pages %llu", vm->name,
+                                      (unsigned long long)sum,
+                                      (unsigned long long)vm->memory_pages);
                 }
                 for (unsigned n = s->nr_nodes; n < NF_MAX_NODES; n++) {
                         if (vm->pages[n]) {
-                                seterr(err, errlen, "vm '%s': pages on missing node %u", vm->name,
-                                       n);
-                                return -EFAULT;
+                                return nf_err(-EFAULT, err, errlen,
+                                              "vm '%s': pages on missing node %u", vm->name, n);
                         }
                 }
         }
@@ -753,17 +730,18 @@ int nf_sim_check(const struct nf_sim *s, char *err, size_t errlen)
 
                 /* Each part on its own first: a wrapped counter could fake the sum. */
                 if (s->free_pages[n] > s->node_pages || p->held > s->node_pages) {
-                        seterr(err, errlen, "node %u: %llu free and %llu pooled pages, size %llu",
-                               n, (unsigned long long)s->free_pages[n], (unsigned long long)p->held,
-                               (unsigned long long)s->node_pages);
-                        return -EFAULT;
+                        return nf_err(-EFAULT, err, errlen,
+                                      "node %u: %llu free and %llu pooled pages, size %llu", n,
+                                      (unsigned long long)s->free_pages[n],
+                                      (unsigned long long)p->held,
+                                      (unsigned long long)s->node_pages);
                 }
                 for (size_t i = 0; i < s->nr_vms; i++) {
                         if (s->vm[i].pages[n] > s->node_pages) {
-                                seterr(err, errlen, "node %u: vm '%s' has %llu pages, size %llu", n,
-                                       s->vm[i].name, (unsigned long long)s->vm[i].pages[n],
-                                       (unsigned long long)s->node_pages);
-                                return -EFAULT;
+                                return nf_err(-EFAULT, err, errlen,
+                                              "node %u: vm '%s' has %llu pages, size %llu", n,
+                                              s->vm[i].name, (unsigned long long)s->vm[i].pages[n],
+                                              (unsigned long long)s->node_pages);
                         }
                 }
                 if (n == s->cvm_node)
@@ -771,15 +749,15 @@ int nf_sim_check(const struct nf_sim *s, char *err, size_t errlen)
                 for (size_t i = 0; i < s->nr_vms; i++)
                         used += s->vm[i].pages[n];
                 if (used != s->node_pages) {
-                        seterr(err, errlen, "node %u: free+pool+guests = %llu pages, node has %llu",
-                               n, (unsigned long long)used, (unsigned long long)s->node_pages);
-                        return -EFAULT;
+                        return nf_err(-EFAULT, err, errlen,
+                                      "node %u: free+pool+guests = %llu pages, node has %llu", n,
+                                      (unsigned long long)used, (unsigned long long)s->node_pages);
                 }
                 if (p->held > p->target || (!p->enabled && (p->held || p->target))) {
-                        seterr(err, errlen, "node %u: pool holds %llu pages, target %llu%s", n,
-                               (unsigned long long)p->held, (unsigned long long)p->target,
-                               p->enabled ? "" : " (disabled)");
-                        return -EFAULT;
+                        return nf_err(-EFAULT, err, errlen,
+                                      "node %u: pool holds %llu pages, target %llu%s", n,
+                                      (unsigned long long)p->held, (unsigned long long)p->target,
+                                      p->enabled ? "" : " (disabled)");
                 }
         }
         return 0;

@@ -2,9 +2,9 @@
 #include "nf_policy.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "nf_err.h"
 #include "nf_units.h"
 
 static const char *const mode_names[] = {"off", "monitor", "periodic", "threshold"};
@@ -42,30 +42,24 @@ int nf_policy_validate(const struct nf_policy_params *p, char *err, size_t errle
 
         if (err && errlen)
                 err[0] = '\0';
-#define FAIL(...)                                                                                  \
-        do {                                                                                       \
-                if (err && errlen)                                                                 \
-                        snprintf(err, errlen, __VA_ARGS__);                                        \
-                return -EINVAL;                                                                    \
-        } while (0)
         if ((unsigned)p->mode > NF_MODE_THRESHOLD)
-                FAIL("mode: unknown mode %d", (int)p->mode);
+                return nf_err(-EINVAL, err, errlen, "mode: unknown mode %d", (int)p->mode);
         if (p->mode == NF_MODE_PERIODIC && p->period_ns == 0)
-                FAIL("period: must be above 0 in periodic mode");
+                return nf_err(-EINVAL, err, errlen, "period: must be above 0 in periodic mode");
         if (!nf_share_valid(p->threshold))
-                FAIL("threshold: %s is outside 0%%..100%%",
-                     nf_format_share(p->threshold, a, sizeof(a)));
+                return nf_err(-EINVAL, err, errlen, "threshold: %s is outside 0%%..100%%",
+                              nf_format_share(p->threshold, a, sizeof(a)));
         if (!nf_share_valid(p->target))
-                FAIL("target: %s is outside 0%%..100%%", nf_format_share(p->target, a, sizeof(a)));
+                return nf_err(-EINVAL, err, errlen, "target: %s is outside 0%%..100%%",
+                              nf_format_share(p->target, a, sizeof(a)));
         /* Hysteresis needs the stop point at or below the trigger point; other modes
          * never look at the threshold, so an inherited one does not get in the way. */
         if (p->mode == NF_MODE_THRESHOLD && p->target > p->threshold)
-                FAIL("target: %s is above the threshold %s",
-                     nf_format_share(p->target, a, sizeof(a)),
-                     nf_format_share(p->threshold, b, sizeof(b)));
+                return nf_err(-EINVAL, err, errlen, "target: %s is above the threshold %s",
+                              nf_format_share(p->target, a, sizeof(a)),
+                              nf_format_share(p->threshold, b, sizeof(b)));
         if (p->batch_pages == 0)
-                FAIL("batch: must be at least one page");
-#undef FAIL
+                return nf_err(-EINVAL, err, errlen, "batch: must be at least one page");
         return 0;
 }
 

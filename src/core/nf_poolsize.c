@@ -3,9 +3,9 @@
 
 #include <errno.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "nf_err.h"
 #include "nf_units.h"
 
 static const char *const mode_names[] = {"off", "static", "dynamic"};
@@ -29,42 +29,38 @@ int nf_poolsize_validate(const struct nf_pool_params *p, char *err, size_t errle
 
         if (err && errlen)
                 err[0] = '\0';
-#define FAIL(...)                                                                                  \
-        do {                                                                                       \
-                if (err && errlen)                                                                 \
-                        snprintf(err, errlen, __VA_ARGS__);                                        \
-                return -EINVAL;                                                                    \
-        } while (0)
         if ((unsigned)p->mode > NF_POOL_DYNAMIC)
-                FAIL("mode: unknown pool mode %d", (int)p->mode);
+                return nf_err(-EINVAL, err, errlen, "mode: unknown pool mode %d", (int)p->mode);
         /* Off and static never look at the dynamic knobs. */
         if (p->mode != NF_POOL_DYNAMIC)
                 return 0;
         if (p->max == 0)
-                FAIL("max: must be at least one page");
+                return nf_err(-EINVAL, err, errlen, "max: must be at least one page");
         if (p->min > p->max)
-                FAIL("min: %llu pages is above max (%llu pages)", (unsigned long long)p->min,
-                     (unsigned long long)p->max);
+                return nf_err(-EINVAL, err, errlen, "min: %llu pages is above max (%llu pages)",
+                              (unsigned long long)p->min, (unsigned long long)p->max);
         if (p->size < p->min || p->size > p->max)
-                FAIL("size: %llu pages is outside min..max (%llu..%llu pages)",
-                     (unsigned long long)p->size, (unsigned long long)p->min,
-                     (unsigned long long)p->max);
+                return nf_err(-EINVAL, err, errlen,
+                              "size: %llu pages is outside min..max (%llu..%llu pages)",
+                              (unsigned long long)p->size, (unsigned long long)p->min,
+                              (unsigned long long)p->max);
         if (!nf_share_valid(p->grow_above))
-                FAIL("grow_above: %s is outside 0%%..100%%",
-                     nf_format_share(p->grow_above, a, sizeof(a)));
+                return nf_err(-EINVAL, err, errlen, "grow_above: %s is outside 0%%..100%%",
+                              nf_format_share(p->grow_above, a, sizeof(a)));
         if (!nf_share_valid(p->shrink_below))
-                FAIL("shrink_below: %s is outside 0%%..100%%",
-                     nf_format_share(p->shrink_below, a, sizeof(a)));
+                return nf_err(-EINVAL, err, errlen, "shrink_below: %s is outside 0%%..100%%",
+                              nf_format_share(p->shrink_below, a, sizeof(a)));
         if (p->shrink_below >= p->grow_above)
-                FAIL("shrink_below: %s must be below grow_above (%s)",
-                     nf_format_share(p->shrink_below, a, sizeof(a)),
-                     nf_format_share(p->grow_above, b, sizeof(b)));
+                return nf_err(-EINVAL, err, errlen,
+                              "shrink_below: %s must be below grow_above (%s)",
+                              nf_format_share(p->shrink_below, a, sizeof(a)),
+                              nf_format_share(p->grow_above, b, sizeof(b)));
         if (!(p->step > 0.0 && p->step <= 1.0))
-                FAIL("step: %s is outside 0%%..100%% (exclusive of 0)",
-                     nf_format_share(p->step, a, sizeof(a)));
+                return nf_err(-EINVAL, err, errlen,
+                              "step: %s is outside 0%%..100%% (exclusive of 0)",
+                              nf_format_share(p->step, a, sizeof(a)));
         if (p->interval_ns == 0)
-                FAIL("interval: must be above 0");
-#undef FAIL
+                return nf_err(-EINVAL, err, errlen, "interval: must be above 0");
         return 0;
 }
 
