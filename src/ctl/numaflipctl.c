@@ -41,7 +41,8 @@ struct ctl_cmd {
         const char *args;
         const char *help;
         int nargs; /* exact positional arguments; -1: the handler checks */
-        ctl_fn fn;
+        ctl_fn fn; /* NULL: one request, its argument (if any) sent as "name" */
+        void (*show)(const json_t *result); /* how that request's result prints */
 };
 
 static const struct ctl_cmd *find_cmd(const char *name);
@@ -407,19 +408,6 @@ static int cmd_status(struct ctl *c, int argc, char **argv)
         return 0;
 }
 
-static int cmd_vm(struct ctl *c, int argc, char **argv)
-{
-        (void)argc;
-        return simple(c, "vm", "name", argv[1], print_vm);
-}
-
-static int cmd_pool(struct ctl *c, int argc, char **argv)
-{
-        (void)argc;
-        (void)argv;
-        return simple(c, "pool", NULL, NULL, print_pools);
-}
-
 static void print_migrate(const json_t *r)
 {
         char a[32];
@@ -428,27 +416,9 @@ static void print_migrate(const json_t *r)
                size_str(jint(r, "goal_pages") * 4096LL, a, sizeof(a)), jint(r, "target_node"));
 }
 
-static int cmd_migrate(struct ctl *c, int argc, char **argv)
-{
-        (void)argc;
-        return simple(c, "migrate", "name", argv[1], print_migrate);
-}
-
 static void print_paused(const json_t *r)
 {
         printf("%s: %s\n", jstr(r, "name"), jstr(r, "state"));
-}
-
-static int cmd_pause(struct ctl *c, int argc, char **argv)
-{
-        (void)argc;
-        return simple(c, "pause", "name", argv[1], print_paused);
-}
-
-static int cmd_resume(struct ctl *c, int argc, char **argv)
-{
-        (void)argc;
-        return simple(c, "resume", "name", argv[1], print_paused);
 }
 
 static void print_reload(const json_t *r)
@@ -456,24 +426,10 @@ static void print_reload(const json_t *r)
         printf("reloaded %s\n", jstr(r, "config"));
 }
 
-static int cmd_reload(struct ctl *c, int argc, char **argv)
-{
-        (void)argc;
-        (void)argv;
-        return simple(c, "reload", NULL, NULL, print_reload);
-}
-
 static void print_version(const json_t *r)
 {
         printf("numaflipctl %s\nnumaflipd %s (protocol %lld, backend %s)\n", NF_VERSION,
                jstr(r, "version"), jint(r, "protocol"), jstr(r, "backend"));
-}
-
-static int cmd_version(struct ctl *c, int argc, char **argv)
-{
-        (void)argc;
-        (void)argv;
-        return simple(c, "version", NULL, NULL, print_version);
 }
 
 static void print_advance(const json_t *r)
@@ -542,19 +498,21 @@ static int cmd_help(struct ctl *c, int argc, char **argv)
 }
 
 static const struct ctl_cmd commands[] = {
-    {"status", "[--watch SECONDS]", "daemon, nodes and guests; --watch refreshes", -1, cmd_status},
-    {"vm", "NAME", "one guest in detail: placement, policy and its sources, counters", 1, cmd_vm},
-    {"pool", "", "flip pools per node: size, use, hits, misses", 0, cmd_pool},
-    {"migrate", "NAME", "migrate NAME's remote memory home now", 1, cmd_migrate},
-    {"pause", "NAME", "stop migrating NAME (a migration in flight waits)", 1, cmd_pause},
-    {"resume", "NAME", "let NAME be migrated again", 1, cmd_resume},
-    {"reload", "", "re-read the configuration; a bad one is rejected, the old one stays", 0,
-     cmd_reload},
-    {"version", "", "versions of numaflipctl and numaflipd", 0, cmd_version},
+    {"status", "[--watch SECONDS]", "daemon, nodes and guests; --watch refreshes", -1, cmd_status,
+     NULL},
+    {"vm", "NAME", "one guest in detail: placement, policy and its sources, counters", 1, NULL,
+     print_vm},
+    {"pool", "", "flip pools per node: size, use, hits, misses", 0, NULL, print_pools},
+    {"migrate", "NAME", "migrate NAME's remote memory home now", 1, NULL, print_migrate},
+    {"pause", "NAME", "stop migrating NAME (a migration in flight waits)", 1, NULL, print_paused},
+    {"resume", "NAME", "let NAME be migrated again", 1, NULL, print_paused},
+    {"reload", "", "re-read the configuration; a bad one is rejected, the old one stays", 0, NULL,
+     print_reload},
+    {"version", "", "versions of numaflipctl and numaflipd", 0, NULL, print_version},
     {"advance", "DURATION", "move the sim's virtual clock forward (clock = virtual)", 1,
-     cmd_advance},
-    {"raw", "", "send request lines from stdin as they are, print the replies", 0, cmd_raw},
-    {"help", "", "this help", 0, cmd_help},
+     cmd_advance, NULL},
+    {"raw", "", "send request lines from stdin as they are, print the replies", 0, cmd_raw, NULL},
+    {"help", "", "this help", 0, cmd_help, NULL},
 };
 
 static const struct ctl_cmd *find_cmd(const char *name)
@@ -568,7 +526,7 @@ static const struct ctl_cmd *find_cmd(const char *name)
 static void usage(FILE *f)
 {
         fprintf(f,
-                "usage: numaflipctl [-s SOCKET] [--json] COMMAND [ARGS]\n\n"
+                "usage: numaflipctl [-s SOCKET] [--json] [-t TIME] COMMAND [ARGS]\n\n"
                 "options:\n"
                 "  -s, --socket SOCKET  control socket (default $NUMAFLIP_SOCKET or %s)\n"
                 "  -j, --json           print the daemon's JSON result\n"
@@ -644,7 +602,9 @@ int main(int argc, char **argv)
                 c.timeout_ns = cmd->fn == cmd_advance ? 0 : CTL_DEFAULT_TIMEOUT_NS;
         if (connect_daemon(&c) < 0)
                 return EXIT_CONNECT;
-        int rc = cmd->fn(&c, argc - optind, argv + optind);
+        int rc = cmd->fn ? cmd->fn(&c, argc - optind, argv + optind)
+                         : simple(&c, cmd->name, nargs ? "name" : NULL,
+                                  nargs ? argv[optind + 1] : NULL, cmd->show);
         fclose(c.in);
         close(c.fd);
         return rc;
