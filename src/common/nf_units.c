@@ -306,7 +306,7 @@ static int parse_size_span(const struct ctx *c, const char *b, const char *e, bo
         return 0;
 }
 
-int nf_parse_size(const char *s, uint64_t *bytes, char *err, size_t errlen)
+static int parse_size(const char *s, bool in_pages, uint64_t *out, char *err, size_t errlen)
 {
         struct ctx c;
         int rc;
@@ -314,18 +314,17 @@ int nf_parse_size(const char *s, uint64_t *bytes, char *err, size_t errlen)
         ctx_init(&c, "size", s, err, errlen);
         if ((rc = check_start(&c)))
                 return rc;
-        return parse_size_span(&c, c.b, c.e, false, bytes);
+        return parse_size_span(&c, c.b, c.e, in_pages, out);
+}
+
+int nf_parse_size(const char *s, uint64_t *bytes, char *err, size_t errlen)
+{
+        return parse_size(s, false, bytes, err, errlen);
 }
 
 int nf_parse_pages(const char *s, uint64_t *pages, char *err, size_t errlen)
 {
-        struct ctx c;
-        int rc;
-
-        ctx_init(&c, "size", s, err, errlen);
-        if ((rc = check_start(&c)))
-                return rc;
-        return parse_size_span(&c, c.b, c.e, true, pages);
+        return parse_size(s, true, pages, err, errlen);
 }
 
 /* Durations may be compound ("1m30s", "1h 30m"), which is also how they print. */
