@@ -355,6 +355,29 @@ static int run_flipload(const char *path, uint32_t domid, unsigned long count, i
         return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
 }
 
+/* One flipload run against @domid with the page counts and @gnode's pool read around it. */
+struct flip_run {
+        int rc;                             /* flipload's */
+        int64_t dd, dg;                     /* change on dom0's node, on the guest's node */
+        struct nf_xen_numaflip_pool p0, p1; /* the pool before and after */
+};
+
+static struct flip_run measured_flips(const char *flipload, uint32_t domid, uint32_t dnode,
+                                      uint32_t gnode, unsigned long nflips, int pool_node)
+{
+        struct flip_run r;
+        struct counts c0, c1;
+
+        read_counts(domid, &c0);
+        nf_xen_domctl_pool_get(dctl, gnode, &r.p0);
+        r.rc = run_flipload(flipload, domid, nflips, pool_node);
+        read_counts(domid, &c1);
+        nf_xen_domctl_pool_get(dctl, gnode, &r.p1);
+        r.dd = (int64_t)c1.n[dnode] - (int64_t)c0.n[dnode];
+        r.dg = (int64_t)c1.n[gnode] - (int64_t)c0.n[gnode];
+        return r;
+}
+
 /*
  * Flip load against @domid (home node @gnode) from dom0 (node @dnode):
  * without a pool each flip moves one page to dom0's node; with a full pool
@@ -363,78 +386,65 @@ static int run_flipload(const char *path, uint32_t domid, unsigned long count, i
 static int cmd_flip(const char *label, uint32_t domid, uint32_t dnode, uint32_t gnode,
                     const char *flipload, unsigned long nflips)
 {
-        struct nf_xen_numaflip_pool p0, p1;
-        struct counts c0, c1;
+        struct flip_run r;
         char l[128];
-        int64_t dd, dg;
-        int fails = 0, rc;
+        int fails = 0;
         const unsigned long small = 32;
 
         /* 1. no pool */
         nf_xen_domctl_pool_enable(dctl, gnode, false, NULL);
         nf_xen_domctl_set_receiver(dctl, (uint16_t)domid, false);
-        read_counts(domid, &c0);
-        nf_xen_domctl_pool_get(dctl, gnode, &p0);
-        rc = run_flipload(flipload, domid, nflips, -1);
-        read_counts(domid, &c1);
-        nf_xen_domctl_pool_get(dctl, gnode, &p1);
-        dd = (int64_t)c1.n[dnode] - (int64_t)c0.n[dnode];
-        dg = (int64_t)c1.n[gnode] - (int64_t)c0.n[gnode];
+        r = measured_flips(flipload, domid, dnode, gnode, nflips, -1);
         snprintf(l, sizeof(l), "%s-nopool", label);
         /*
          * The frames given back come from a reserve flipload sets aside on the
          * guest's node during the run, so only dom0's node is expected to move.
          */
-        fails += result(
-            !rc && dd == (int64_t)nflips && p1.misses - p0.misses == nflips ? "PASS" : "FAIL", l,
-            "%lu flips without pool: d%u node%u %+" PRId64 ", node%u %+" PRId64 ", misses +%" PRIu64
-            ", hits +%" PRIu64 " (flipload rc %d)",
-            nflips, domid, dnode, dd, gnode, dg, p1.misses - p0.misses, p1.hits - p0.hits, rc);
+        fails +=
+            result(!r.rc && r.dd == (int64_t)nflips && r.p1.misses - r.p0.misses == nflips ? "PASS"
+                                                                                           : "FAIL",
+                   l,
+                   "%lu flips without pool: d%u node%u %+" PRId64 ", node%u %+" PRId64
+                   ", misses +%" PRIu64 ", hits +%" PRIu64 " (flipload rc %d)",
+                   nflips, domid, dnode, r.dd, gnode, r.dg, r.p1.misses - r.p0.misses,
+                   r.p1.hits - r.p0.hits, r.rc);
 
         /* 2. a pool on the guest's node, refilled by the exchange */
         nf_xen_domctl_set_receiver(dctl, (uint16_t)domid, true);
         nf_xen_domctl_pool_set(dctl, gnode, 64, NULL);
         nf_xen_domctl_pool_enable(dctl, gnode, true, NULL);
-        read_counts(domid, &c0);
-        nf_xen_domctl_pool_get(dctl, gnode, &p0);
-        rc = run_flipload(flipload, domid, nflips, (int)gnode);
-        read_counts(domid, &c1);
-        nf_xen_domctl_pool_get(dctl, gnode, &p1);
-        dd = (int64_t)c1.n[dnode] - (int64_t)c0.n[dnode];
+        r = measured_flips(flipload, domid, dnode, gnode, nflips, (int)gnode);
         snprintf(l, sizeof(l), "%s-pool", label);
-        fails += result(!rc && dd == 0 && p1.hits - p0.hits == nflips &&
-                                p1.handed_out - p0.handed_out == nflips &&
-                                p1.fallbacks == p0.fallbacks && p1.held == 64
+        fails += result(!r.rc && r.dd == 0 && r.p1.hits - r.p0.hits == nflips &&
+                                r.p1.handed_out - r.p0.handed_out == nflips &&
+                                r.p1.fallbacks == r.p0.fallbacks && r.p1.held == 64
                             ? "PASS"
                             : "FAIL",
                         l,
                         "%lu flips from pool of node %u: d%u node%u %+" PRId64 ", hits +%" PRIu64
                         ", misses +%" PRIu64 ", handed out +%" PRIu64 ", fallbacks +%" PRIu64
                         ", held %" PRIu64 "/64 (flipload rc %d)",
-                        nflips, gnode, domid, dnode, dd, p1.hits - p0.hits, p1.misses - p0.misses,
-                        p1.handed_out - p0.handed_out, p1.fallbacks - p0.fallbacks, p1.held, rc);
+                        nflips, gnode, domid, dnode, r.dd, r.p1.hits - r.p0.hits,
+                        r.p1.misses - r.p0.misses, r.p1.handed_out - r.p0.handed_out,
+                        r.p1.fallbacks - r.p0.fallbacks, r.p1.held, r.rc);
 
         /* 3. a small pool, not refilled: it runs dry and falls back */
         nf_xen_domctl_set_receiver(dctl, (uint16_t)domid, false);
         nf_xen_domctl_pool_set(dctl, gnode, small, NULL);
-        read_counts(domid, &c0);
-        nf_xen_domctl_pool_get(dctl, gnode, &p0);
-        rc = run_flipload(flipload, domid, nflips, (int)gnode);
-        read_counts(domid, &c1);
-        nf_xen_domctl_pool_get(dctl, gnode, &p1);
-        dd = (int64_t)c1.n[dnode] - (int64_t)c0.n[dnode];
+        r = measured_flips(flipload, domid, dnode, gnode, nflips, (int)gnode);
         snprintf(l, sizeof(l), "%s-fallback", label);
         fails += result(
-            !rc && p1.handed_out - p0.handed_out == small &&
-                    p1.fallbacks - p0.fallbacks == nflips - small &&
-                    dd == (int64_t)(nflips - small) && p1.held == 0 && p1.hits - p0.hits == small
+            !r.rc && r.p1.handed_out - r.p0.handed_out == small &&
+                    r.p1.fallbacks - r.p0.fallbacks == nflips - small &&
+                    r.dd == (int64_t)(nflips - small) && r.p1.held == 0 &&
+                    r.p1.hits - r.p0.hits == small
                 ? "PASS"
                 : "FAIL",
             l,
             "%lu flips, pool of %lu not refilled: handed out +%" PRIu64 ", fallbacks +%" PRIu64
             ", hits +%" PRIu64 ", misses +%" PRIu64 ", d%u node%u %+" PRId64 " (flipload rc %d)",
-            nflips, small, p1.handed_out - p0.handed_out, p1.fallbacks - p0.fallbacks,
-            p1.hits - p0.hits, p1.misses - p0.misses, domid, dnode, dd, rc);
+            nflips, small, r.p1.handed_out - r.p0.handed_out, r.p1.fallbacks - r.p0.fallbacks,
+            r.p1.hits - r.p0.hits, r.p1.misses - r.p0.misses, domid, dnode, r.dd, r.rc);
 
         nf_xen_domctl_pool_set(dctl, gnode, 0, NULL);
         nf_xen_domctl_pool_enable(dctl, gnode, false, NULL);
