@@ -389,6 +389,11 @@ static int cmd_status(struct ctl *c, int argc, char **argv)
         struct sigaction sa = {.sa_handler = on_sigint};
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, NULL);
+        /* A mask inherited from the caller must not hold back the Ctrl-C we offer. */
+        sigset_t intr;
+        sigemptyset(&intr);
+        sigaddset(&intr, SIGINT);
+        sigprocmask(SIG_UNBLOCK, &intr, NULL);
         while (!interrupted) {
                 if (!c->json)
                         printf("\033[H\033[2J");

@@ -141,6 +141,11 @@ int main(int argc, char **argv)
         nf_log_init("numaflipd", debug ? NF_LOG_DEBUG : cfg->log_level,
                     getenv("JOURNAL_STREAM") != NULL);
         signal(SIGPIPE, SIG_IGN);
+        /* A mask inherited from whoever started us would hold back SIGTERM and SIGHUP
+         * for ever (daemon(7): start from an empty mask). */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
 
         struct event_base *base = event_base_new();
         if (!base) {

@@ -86,6 +86,35 @@ check "the daemon answers again after SIGCONT" quiet ctl version
 check "--json gives JSON" sh -c "\"$NUMAFLIPCTL\" -s \"$NF_SOCK\" --json status | jq -e .daemon.pid >/dev/null"
 nf_stop
 
+# Signals blocked by whoever started them must not be held back for ever: the daemon
+# starts from an empty mask, and the watch unblocks the Ctrl-C it offers.
+saved_wrapper=${NF_DAEMON_WRAPPER:-}
+NF_DAEMON_WRAPPER="$NF_BIN/sigblock TERM HUP INT -- $saved_wrapper"
+nf_start
+NF_DAEMON_WRAPPER=$saved_wrapper
+kill -HUP "$NF_PID"
+reloads=0
+for _ in $(seq 100); do
+        reloads=$(ctlj status | jq .daemon.reloads)
+        [ "$reloads" -ge 1 ] && break
+        sleep 0.05
+done
+check "started with HUP blocked: SIGHUP still reloads ($reloads reloads)" [ "$reloads" -ge 1 ]
+"$NF_BIN/sigblock" INT -- "$NUMAFLIPCTL" -s "$NF_SOCK" status --watch 0.2 >/dev/null &
+nf_interrupt $!
+rc=$?
+check "started with INT blocked: Ctrl-C still ends status --watch (got $rc)" [ $rc -eq 0 ]
+kill -TERM "$NF_PID"
+for _ in $(seq 100); do
+        kill -0 "$NF_PID" 2>/dev/null || break
+        sleep 0.05
+done
+kill -KILL "$NF_PID" 2>/dev/null
+wait "$NF_PID"
+rc=$?
+NF_PID=""
+check "started with TERM blocked: SIGTERM still stops the daemon (got $rc)" [ $rc -eq 0 ]
+
 # A second daemon on a live socket refuses to start and leaves the first alone.
 nf_start
 "$NUMAFLIPD" -f -c "$NF_CONF" 2>"$NF_TMP/err"
