@@ -14,9 +14,10 @@ if [ "${NF_HAVE_SYSTEMD:-1}" = 0 ]; then
 fi
 
 sim_host | nf_config
-"$LISTEN" "$NF_TMP/notify" 6 >"$NF_TMP/notes" &
+# The listener outlives the run and is stopped below; the daemon starts once it is bound.
+"$LISTEN" "$NF_TMP/notify" 120 >"$NF_TMP/notes" &
 listener=$!
-sleep 0.3
+for _ in $(seq 200); do [ -S "$NF_TMP/notify" ] && break; sleep 0.05; done
 # No -f: with a notify socket numaflipd must still stay in the foreground.
 NOTIFY_SOCKET="$NF_TMP/notify" WATCHDOG_USEC=400000 JOURNAL_STREAM=8:1 \
         "$NUMAFLIPD" -c "$NF_CONF" >"$NF_LOG" 2>&1 &
@@ -24,10 +25,15 @@ NF_PID=$!
 for _ in $(seq 100); do ctl version >/dev/null 2>&1 && break; sleep 0.05; done
 sleep 1
 kill -HUP "$NF_PID"
-sleep 0.5
+for _ in $(seq 100); do
+        grep -q "^READY=1 STATUS=configuration reloaded" "$NF_TMP/notes" && break
+        sleep 0.05
+done
 nf_stop
 rc=$?
-wait "$listener"
+for _ in $(seq 100); do grep -q "^STOPPING=1" "$NF_TMP/notes" && break; sleep 0.05; done
+kill "$listener"
+wait "$listener" 2>/dev/null
 
 check "stays in the foreground under a service manager and exits 0 ($rc)" [ "$rc" -eq 0 ]
 check "READY=1 sent at start" grep -q "^READY=1 STATUS=running" "$NF_TMP/notes"
