@@ -56,8 +56,12 @@ check "target above threshold is refused, naming [vm web1]: $(cat "$NF_TMP/out")
 
 # SIGHUP with a broken file: logged, daemon alive, config kept.
 { base_conf; printf '[vm web1]\nbogus = 1\n'; } | nf_config
+failures=$(ctlj status | jq .daemon.reload_failures)
 kill -HUP "$NF_PID"
-sleep 0.5
+for _ in $(seq 200); do
+        [ "$(ctlj status | jq .daemon.reload_failures)" -gt "$failures" ] && break
+        sleep 0.05
+done
 check "SIGHUP with a broken config: still running" kill -0 "$NF_PID"
 check "SIGHUP with a broken config: rejection logged with the key" \
         grep -q "reload rejected, keeping the running config: .*\[vm web1\] bogus: unknown key" "$NF_LOG"
