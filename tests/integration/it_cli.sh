@@ -105,12 +105,7 @@ nf_interrupt $!
 rc=$?
 check "started with INT blocked: Ctrl-C still ends status --watch (got $rc)" [ $rc -eq 0 ]
 kill -TERM "$NF_PID"
-for _ in $(seq 100); do
-        kill -0 "$NF_PID" 2>/dev/null || break
-        sleep 0.05
-done
-kill -KILL "$NF_PID" 2>/dev/null
-wait "$NF_PID"
+nf_reap "$NF_PID"
 rc=$?
 NF_PID=""
 check "started with TERM blocked: SIGTERM still stops the daemon (got $rc)" [ $rc -eq 0 ]

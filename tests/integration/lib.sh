@@ -61,7 +61,7 @@ nf_start() {
 
 nf_stop() {
         kill -TERM "$NF_PID"
-        wait "$NF_PID"
+        nf_reap "$NF_PID" 30
         local rc=$?
         NF_PID=""
         return $rc
@@ -99,8 +99,7 @@ fcmp() { awk -v a="$1" -v b="$3" "BEGIN { exit !(a $2 b) }"; }
 
 # nf_interrupt PID: Ctrl-C for a background numaflipctl. Waits until its SIGINT handler
 # is in place (bit 2 of SigCgt: before that the signal would meet the disposition it
-# inherited, ignored for a background job), sends SIGINT, allows 5 s to exit, then
-# kills it. Returns its exit status (137 when it had to be killed).
+# inherited, ignored for a background job), sends SIGINT and reaps it with nf_reap.
 nf_interrupt() {
         local pid=$1 cgt
         for _ in $(seq 200); do
@@ -109,7 +108,15 @@ nf_interrupt() {
                 sleep 0.05
         done
         kill -INT "$pid"
-        for _ in $(seq 100); do
+        nf_reap "$pid"
+}
+
+# nf_reap PID [SECONDS]: allows a signalled child SECONDS (5) to exit, then kills it.
+# Returns its exit status (137 when it had to be killed), so a hang fails a check
+# instead of holding the run until ctest's timeout.
+nf_reap() {
+        local pid=$1
+        for _ in $(seq $((${2:-5} * 20))); do
                 kill -0 "$pid" 2>/dev/null || break
                 sleep 0.05
         done
