@@ -85,8 +85,9 @@ static int connect_daemon(struct ctl *c)
         struct timeval tv = {.tv_sec = (time_t)(c->timeout_ns / 1000000000ULL),
                              .tv_usec = (suseconds_t)(c->timeout_ns % 1000000000ULL / 1000)};
         if (c->timeout_ns && setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
-                fprintf(stderr, "numaflipctl: cannot set a reply timeout: %s\n", strerror(errno));
-                return -errno;
+                int e = errno;
+                fprintf(stderr, "numaflipctl: cannot set a reply timeout: %s\n", strerror(e));
+                return -e;
         }
         c->in = fdopen(dup(c->fd), "r");
         if (!c->in) {
