@@ -82,8 +82,9 @@ static int connect_daemon(struct ctl *c)
                 return -e;
         }
         /* A wedged daemon must not wedge the shell that asked it. */
-        struct timeval tv = {.tv_sec = (time_t)(c->timeout_ns / 1000000000ULL),
-                             .tv_usec = (suseconds_t)(c->timeout_ns % 1000000000ULL / 1000)};
+        uint64_t us = (c->timeout_ns + 999) / 1000; /* rounded up: a zero timeval waits for ever */
+        struct timeval tv = {.tv_sec = (time_t)(us / 1000000),
+                             .tv_usec = (suseconds_t)(us % 1000000)};
         if (c->timeout_ns && setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
                 int e = errno;
                 fprintf(stderr, "numaflipctl: cannot set a reply timeout: %s\n", strerror(e));
