@@ -136,11 +136,12 @@ static int no_reply(const struct ctl *c)
 {
         if (interrupted)
                 return EXIT_INTERRUPTED;
+        char t[32];
         if (errno == EAGAIN)
                 fprintf(stderr,
-                        "numaflipctl: %s: no reply within %gs (is numaflipd stuck? -t 0 waits "
+                        "numaflipctl: %s: no reply within %s (is numaflipd stuck? -t 0 waits "
                         "for ever)\n",
-                        c->socket, (double)c->timeout_ns / 1e9);
+                        c->socket, nf_format_duration(c->timeout_ns, t, sizeof(t)));
         else if (errno)
                 fprintf(stderr, "numaflipctl: %s: %s\n", c->socket, strerror(errno));
         else
