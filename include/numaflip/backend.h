@@ -91,8 +91,12 @@ struct nf_backend_ops {
                        uint64_t max, uint64_t *moved);
         int (*pool_get)(struct nf_backend *be, unsigned node, struct nf_pool_info *info);
         int (*pool_set)(struct nf_backend *be, unsigned node, uint64_t target);
-        /* Readable when guests may have come or gone; -1 when the backend has none. */
+        /* Readable when guests may have come or gone; -1 when the backend has none. The
+         * daemon watches it when caps() has NF_CAP_WATCH, and then calls watch_ack and
+         * lists the guests again. */
         int (*watch_fd)(struct nf_backend *be);
+        /* Consumes what made watch_fd readable (a xenstore watch event, say); optional. */
+        int (*watch_ack)(struct nf_backend *be);
         /* Apply backend-specific parts of a reloaded config (optional). */
         int (*reload)(struct nf_backend *be, const struct nf_backend_env *env, char *err,
                       size_t errlen);

@@ -324,8 +324,46 @@ static void global_rate_apply(struct nf_daemon *d, bool fresh)
                 nf_rate_set(&d->global_rate, d->cfg->global_rate_limit, burst, nf_daemon_now(d));
 }
 
+/* Guests came or went: the backend says so through its watch fd. */
+static void watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+        (void)fd;
+        (void)what;
+        struct nf_daemon *d = arg;
+        d->watch_events++;
+        if (d->be->ops->watch_ack) {
+                int rc = d->be->ops->watch_ack(d->be);
+                if (rc < 0)
+                        nf_warn("backend %s: watch: %s", d->be->ops->name, strerror(-rc));
+        }
+        nf_daemon_poll(d);
+}
+
+/* Watches the backend's fd, when it offers one; polling alone still finds every guest. */
+static int watch_start(struct nf_daemon *d, char *err, size_t errlen)
+{
+        if (!(d->caps & NF_CAP_WATCH) || !d->be->ops->watch_fd)
+                return 0;
+        int fd = d->be->ops->watch_fd(d->be);
+        if (fd < 0)
+                return 0;
+        d->watch_ev = event_new(d->base, fd, EV_READ | EV_PERSIST, watch_cb, d);
+        if (!d->watch_ev || event_add(d->watch_ev, NULL) < 0) {
+                snprintf(err, errlen, "cannot watch the backend's fd %d", fd);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
 int nf_daemon_init(struct nf_daemon *d, struct event_base *base, struct nf_config *cfg,
                    const char *config_path, char *err, size_t errlen)
+{
+        return nf_daemon_init_ops(d, base, cfg, config_path, NULL, err, errlen);
+}
+
+int nf_daemon_init_ops(struct nf_daemon *d, struct event_base *base, struct nf_config *cfg,
+                       const char *config_path, const struct nf_backend_ops *ops, char *err,
+                       size_t errlen)
 {
         memset(d, 0, sizeof(*d));
         d->base = base;
@@ -340,7 +378,8 @@ int nf_daemon_init(struct nf_daemon *d, struct event_base *base, struct nf_confi
                 return -ENOMEM;
         }
         struct nf_backend_env env = {.clock = nf_sched_clock(d->sched), .sim = &cfg->sim};
-        int rc = nf_backend_open(cfg->backend, &env, &d->be, err, errlen);
+        int rc = ops ? ops->open(&env, &d->be, err, errlen)
+                     : nf_backend_open(cfg->backend, &env, &d->be, err, errlen);
         if (rc < 0) {
                 nf_sched_free(d->sched);
                 d->sched = NULL;
@@ -357,6 +396,10 @@ int nf_daemon_init(struct nf_daemon *d, struct event_base *base, struct nf_confi
                 nf_daemon_fini(d);
                 return -ENOMEM;
         }
+        if ((rc = watch_start(d, err, errlen)) < 0) {
+                nf_daemon_fini(d);
+                return rc;
+        }
         nf_daemon_poll(d);
         pools_size(d);
         nf_timer_arm(d->poll_timer, cfg->poll_ns);
@@ -372,6 +415,8 @@ void nf_daemon_fini(struct nf_daemon *d)
         nf_timer_free(d->poll_timer);
         nf_timer_free(d->pool_timer);
         nf_timer_free(d->mover_timer);
+        if (d->watch_ev)
+                event_free(d->watch_ev);
         if (d->be)
                 d->be->ops->close(d->be);
         nf_sched_free(d->sched);

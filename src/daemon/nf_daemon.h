@@ -90,6 +90,8 @@ struct nf_daemon {
         struct nf_timer *poll_timer;
         struct nf_timer *pool_timer;
         struct nf_timer *mover_timer;
+        struct event *watch_ev; /* the backend's watch fd, when it has one */
+        uint64_t watch_events;
         struct nf_control *control;
         uint64_t started_ns;
         uint64_t polls;
@@ -102,6 +104,10 @@ struct nf_daemon {
 /* Opens the backend, takes the first sample, arms the timers. err gets one line. */
 int nf_daemon_init(struct nf_daemon *d, struct event_base *base, struct nf_config *cfg,
                    const char *config_path, char *err, size_t errlen);
+/* The same with the backend given by its ops rather than by cfg's name. */
+int nf_daemon_init_ops(struct nf_daemon *d, struct event_base *base, struct nf_config *cfg,
+                       const char *config_path, const struct nf_backend_ops *ops, char *err,
+                       size_t errlen);
 /* Abandons migrations in flight (counting partial progress) and frees everything. */
 void nf_daemon_fini(struct nf_daemon *d);
 

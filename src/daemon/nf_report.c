@@ -73,6 +73,9 @@ json_t *nf_report_status(const struct nf_daemon *d)
                       (json_int_t)d->reloads, "reload_failures", (json_int_t)d->reload_failures,
                       "clock", nf_sched_mode(d->sched) == NF_SCHED_VIRTUAL ? "virtual" : "real");
         json_object_set_new(daemon, "speed", json_real(nf_sched_speed(d->sched)));
+        /* null: the backend offers no watch, so guests are found by polling alone */
+        json_object_set_new(daemon, "watch_events",
+                            d->watch_ev ? json_integer((json_int_t)d->watch_events) : json_null());
         json_object_set_new(daemon, "last_reload_error",
                             d->last_reload_error[0] ? json_string(d->last_reload_error)
                                                     : json_null());
