@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds numaflip and runs the whole test suite: once as built (-Werror, with the E2E
-# layer where the machine can run it), once under ASan+UBSan, and the unit tests under
-# valgrind. Ends with one line: N passed, N failed, N skipped.
+# Builds numaflip and runs the whole test suite: once as built (gcc -O2, -Werror, with
+# the E2E layer where the machine can run it), the unit tests of a clang -O2 build, once
+# under ASan+UBSan at -O0, the unit tests under valgrind, and the fuzzers (clang -O0).
+# Ends with one line: N passed, N failed, N skipped.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -65,15 +66,24 @@ build() {
 mkdir -p build
 # 1. The build as shipped: every layer, the E2E one skipping with a reason where the
 #    machine cannot boot it.
-if build default; then
+if build default -DCMAKE_BUILD_TYPE=RelWithDebInfo; then
         run_ctest default build/default
 fi
-# 2. ASan+UBSan over unit and integration tests (the E2E guests are not built with it).
-if build sanitize -DNF_SANITIZE=ON; then
+# 2. The same sources optimised by clang: its warnings, and the unit tests it builds.
+if command -v clang >/dev/null; then
+        if build clang -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo; then
+                run_ctest clang build/clang -L unit
+        fi
+else
+        echo "==> clang: skipped, clang is not installed"
+fi
+# 3. ASan+UBSan over unit and integration tests, unoptimised (the E2E guests are not
+#    built with it).
+if build sanitize -DNF_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug; then
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
                 run_ctest sanitize build/sanitize -LE e2e
 fi
-# 3. valgrind over the unit tests of the plain build, and the daemon under valgrind
+# 4. valgrind over the unit tests of the plain build, and the daemon under valgrind
 #    through the integration tests that exercise its request and reload paths.
 if [ -d build/default ] && command -v valgrind >/dev/null; then
         NF_DAEMON_WRAPPER="valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite -q" \
@@ -84,9 +94,10 @@ if [ -d build/default ] && command -v valgrind >/dev/null; then
                 -T memcheck
 fi
 
-# 4. The libFuzzer harnesses, NF_FUZZ_SECONDS each, where clang can build them.
+# 5. The libFuzzer harnesses, NF_FUZZ_SECONDS each, where clang can build them (-O0,
+#    so clang's unoptimised build is warning-free too).
 if command -v clang >/dev/null; then
-        if build fuzz -DCMAKE_C_COMPILER=clang -DNF_FUZZ=ON -DNF_SANITIZE=ON; then
+        if build fuzz -DCMAKE_C_COMPILER=clang -DNF_FUZZ=ON -DNF_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug; then
                 run_ctest fuzz build/fuzz -L fuzz
         fi
 else

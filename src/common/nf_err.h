@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 
+/* Room for one error message, the config errors that name a file and line included. */
+#define NF_ERR_MAX 1024
+
 /*
  * Formats a message into err (when err is not NULL and errlen is not 0) and returns
  * rc, so a check can say why it failed and fail in one statement:

@@ -25,7 +25,7 @@ void nf_log(enum nf_log_level level, const char *fmt, ...) __attribute__((format
 void nf_vlog(enum nf_log_level level, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
-#define nf_err(...) nf_log(NF_LOG_ERR, __VA_ARGS__)
+#define nf_error(...) nf_log(NF_LOG_ERR, __VA_ARGS__)
 #define nf_warn(...) nf_log(NF_LOG_WARNING, __VA_ARGS__)
 #define nf_notice(...) nf_log(NF_LOG_NOTICE, __VA_ARGS__)
 #define nf_info(...) nf_log(NF_LOG_INFO, __VA_ARGS__)

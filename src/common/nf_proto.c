@@ -146,7 +146,7 @@ json_t *nf_reply_error(json_t *id, const char *code, const char *message)
 {
         /* Messages quote what clients sent, cut to a length that may split a character;
          * jansson refuses invalid UTF-8, and a client must still get its error. */
-        char clean[512];
+        char clean[NF_ERR_MAX];
         size_t o = 0;
         for (const unsigned char *s = (const unsigned char *)message;
              *s && o < sizeof(clean) - 1;) {

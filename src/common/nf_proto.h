@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 
+#include "nf_err.h"
+
 #define NF_PROTO_VERSION 1
 #define NF_PROTO_MAX_LINE 65536 /* longest request or reply line, newline included */
 #define NF_DEFAULT_SOCKET "/run/numaflipd/numaflipd.sock"
@@ -34,7 +36,7 @@ struct nf_request {
 /* An error to send back. */
 struct nf_proto_error {
         const char *code;
-        char message[256];
+        char message[NF_ERR_MAX];
 };
 
 /*

@@ -45,7 +45,7 @@ static void on_hup(evutil_socket_t fd, short what, void *arg)
         (void)fd;
         (void)what;
         struct nf_main *m = arg;
-        char err[512];
+        char err[NF_ERR_MAX];
         nf_notify_reloading();
         int rc = nf_daemon_reload(&m->d, err, sizeof(err));
         nf_notify_ready(rc == 0 ? "configuration reloaded" : "reload rejected");
@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 {
         const char *config = NF_DEFAULT_CONFIG, *socket_override = NULL;
         int check = 0, foreground = 0, debug = 0, opt;
-        char err[1024];
+        char err[NF_ERR_MAX];
 
         while ((opt = getopt(argc, argv, "c:nfs:dVh")) != -1) {
                 switch (opt) {
@@ -149,7 +149,7 @@ int main(int argc, char **argv)
 
         struct event_base *base = event_base_new();
         if (!base) {
-                nf_err("cannot create the event loop");
+                nf_error("cannot create the event loop");
                 nf_config_free(cfg);
                 return 1;
         }
@@ -159,18 +159,18 @@ int main(int argc, char **argv)
         char group[sizeof(cfg->socket_group)];
         snprintf(group, sizeof(group), "%s", cfg->socket_group);
         if (nf_daemon_init(&m.d, base, cfg, config, err, sizeof(err)) < 0) {
-                nf_err("%s", err);
+                nf_error("%s", err);
                 event_base_free(base);
                 return 1;
         }
         if (nf_control_open(&m.d, sock, mode, group, &m.d.control, err, sizeof(err)) < 0) {
-                nf_err("control socket: %s", err);
+                nf_error("control socket: %s", err);
                 nf_daemon_fini(&m.d);
                 event_base_free(base);
                 return 1;
         }
         if (!foreground && !nf_notify_enabled() && daemon(0, 0) < 0) {
-                nf_err("cannot detach: %s", strerror(errno));
+                nf_error("cannot detach: %s", strerror(errno));
                 nf_control_close(m.d.control);
                 nf_daemon_fini(&m.d);
                 event_base_free(base);

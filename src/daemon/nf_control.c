@@ -166,7 +166,7 @@ static int cmd_reload(struct nf_daemon *d, const struct nf_request *req, json_t 
                       struct nf_proto_error *e)
 {
         (void)req;
-        char err[512];
+        char err[NF_ERR_MAX];
         nf_notify_reloading();
         int rc = nf_daemon_reload(d, err, sizeof(err));
         nf_notify_ready(rc == 0 ? "configuration reloaded" : "reload rejected");

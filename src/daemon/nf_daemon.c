@@ -432,7 +432,7 @@ int nf_daemon_reload(struct nf_daemon *d, char *err, size_t errlen)
         if (rc < 0) {
                 d->reload_failures++;
                 snprintf(d->last_reload_error, sizeof(d->last_reload_error), "%s", err);
-                nf_err("reload rejected, keeping the running config: %s", err);
+                nf_error("reload rejected, keeping the running config: %s", err);
                 return rc;
         }
         const struct nf_config *cur = d->cfg;
@@ -445,7 +445,7 @@ int nf_daemon_reload(struct nf_daemon *d, char *err, size_t errlen)
                 if (rc < 0) {
                         d->reload_failures++;
                         snprintf(d->last_reload_error, sizeof(d->last_reload_error), "%s", err);
-                        nf_err("reload rejected by backend %s, keeping the running config: %s",
+                        nf_error("reload rejected by backend %s, keeping the running config: %s",
                                d->be->ops->name, err);
                         nf_config_free(next);
                         return rc;

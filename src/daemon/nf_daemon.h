@@ -9,6 +9,7 @@
 
 #include "numaflip/backend.h"
 #include "nf_config.h"
+#include "nf_err.h"
 #include "nf_placement.h"
 #include "nf_policy.h"
 #include "nf_rate.h"
@@ -97,7 +98,7 @@ struct nf_daemon {
         uint64_t polls;
         uint64_t reloads;
         uint64_t reload_failures;
-        char last_reload_error[512];
+        char last_reload_error[NF_ERR_MAX];
         bool stopping;
 };
 
