@@ -1,10 +1,14 @@
-/* The sim backend: the nf_sim model behind the backend interface, run lazily to the clock. */
+/* The sim backend: the nf_sim model behind the backend interface, its [sim] config, run lazily to
+ * the clock. */
 #include "numaflip/backend.h"
+#include "nf_keys.h"
 #include "nf_sim.h"
+#include "nf_units.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 struct sim_backend {
@@ -14,6 +18,108 @@ struct sim_backend {
         uint64_t migrate_cost_ns; /* the real cost of a batch, so the mover's time bound bites */
         char desc[128];           /* fixed at open: seed, shape and clock cannot change on reload */
 };
+
+static const char *const clock_names[] = {"real", "virtual", NULL};
+
+_Static_assert(sizeof(enum nf_clock_kind) == sizeof(int), "enum nf_clock_kind is not int-sized");
+
+#define SIM_KEY(field, name, kind, ...)                                                            \
+        NF_KEY_ENTRY(struct nf_sim_config, field, name, kind, __VA_ARGS__)
+static const struct nf_key sim_keys[] = {
+    SIM_KEY(seed, "seed", NF_KEY_U64),
+    SIM_KEY(nr_nodes, "nodes", NF_KEY_UINT, .min = 1, .max = NF_MAX_NODES),
+    SIM_KEY(node_pages, "node_size", NF_KEY_PAGES, .min = 1),
+    SIM_KEY(cvm_node, "cvm_node", NF_KEY_UINT, .max = NF_MAX_NODES - 1),
+    SIM_KEY(cvm_pages, "cvm_memory", NF_KEY_PAGES),
+    SIM_KEY(step_ns, "step", NF_KEY_DURATION, .min = 1, .max = 60 * NF_NS_PER_SEC),
+    SIM_KEY(clock, "clock", NF_KEY_ENUM, .names = clock_names),
+    SIM_KEY(speed, "speed", NF_KEY_REAL, .fmin_open = true, .fmax = 1e6),
+    /* Wall time copying one page costs (0: free), so batches take real time. */
+    SIM_KEY(migrate_cost_ns, "migrate_cost", NF_KEY_DURATION, .max = NF_NS_PER_MS),
+};
+#undef SIM_KEY
+
+#define VM_KEY(field, name, kind, ...)                                                             \
+        NF_KEY_ENTRY(struct nf_sim_vm_config, field, name, kind, __VA_ARGS__)
+static const struct nf_key sim_vm_keys[] = {
+    VM_KEY(memory_pages, "memory", NF_KEY_PAGES),
+    VM_KEY(home, "home", NF_KEY_UINT, .max = NF_MAX_NODES - 1),
+    VM_KEY(flip_rate, "flip_rate", NF_KEY_PER_SEC),
+    VM_KEY(migratable, "migratable", NF_KEY_BOOL),
+};
+#undef VM_KEY
+
+#define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
+
+static void *sim_conf_new(void)
+{
+        struct nf_sim_config *c = calloc(1, sizeof(*c));
+
+        if (c)
+                nf_sim_config_defaults(c);
+        return c;
+}
+
+static void sim_conf_free(void *conf)
+{
+        struct nf_sim_config *c = conf;
+
+        if (!c)
+                return;
+        nf_sim_config_clear(c);
+        free(c);
+}
+
+/* The VM of a [sim.vm NAME] section, made on its first key. */
+static struct nf_sim_vm_config *conf_vm(struct nf_sim_config *c, const char *name)
+{
+        /* Keys of one section come together: the last VM is nearly always the one. */
+        for (size_t i = c->nr_vms; i-- > 0;)
+                if (strcmp(c->vm[i].name, name) == 0)
+                        return &c->vm[i];
+        return nf_sim_config_add_vm(c, name);
+}
+
+static int sim_conf_key(void *conf, const char *kind, const char *arg, const char *key,
+                        const char *value, char *err, size_t errlen)
+{
+        struct nf_sim_config *c = conf;
+        const struct nf_key *k;
+
+        if (!kind) {
+                k = nf_key_find(sim_keys, NKEYS(sim_keys), key);
+                return k ? nf_key_parse(k, c, value, err, errlen) : -ENOENT;
+        }
+        if (strcmp(kind, "sim.vm") == 0 && arg) {
+                struct nf_sim_vm_config *vm;
+
+                k = nf_key_find(sim_vm_keys, NKEYS(sim_vm_keys), key);
+                if (!k)
+                        return -ENOENT;
+                vm = conf_vm(c, arg);
+                if (!vm)
+                        return nf_err(-ENOMEM, err, errlen, "out of memory");
+                return nf_key_parse(k, vm, value, err, errlen);
+        }
+        return -ENOENT; /* the daemon's [vm NAME] holds nothing of the sim's */
+}
+
+static int sim_conf_check(void *conf, struct nf_check_error *e)
+{
+        int rc = nf_sim_config_validate(conf, e);
+
+        if (rc < 0 && !e->section[0])
+                snprintf(e->section, sizeof(e->section), "sim");
+        return rc;
+}
+
+static void sim_conf_clock(const void *conf, struct nf_clock_spec *spec)
+{
+        const struct nf_sim_config *c = conf;
+
+        spec->kind = c->clock;
+        spec->speed = c->clock == NF_CLOCK_REAL ? c->speed : 1.0;
+}
 
 static struct sim_backend *to_sim(struct nf_backend *be)
 {
@@ -36,7 +142,7 @@ static struct nf_sim *catch_up(struct nf_backend *be)
 
 static void describe_config(struct sim_backend *sb, const struct nf_sim_config *c)
 {
-        if (c->clock == NF_SIM_CLOCK_VIRTUAL)
+        if (c->clock == NF_CLOCK_VIRTUAL)
                 snprintf(sb->desc, sizeof(sb->desc), "sim: %u nodes, seed %llu, virtual clock",
                          c->nr_nodes, (unsigned long long)c->seed);
         else
@@ -53,21 +159,17 @@ static int sim_open(const struct nf_backend_env *env, struct nf_backend **out, c
         int rc;
 
         *out = NULL;
-        if (!env || !env->clock || !env->clock->now_ns) {
-                snprintf(err, errlen, "no clock given");
-                return -EINVAL;
-        }
-        c = env->sim;
+        if (!env || !env->clock || !env->clock->now_ns)
+                return nf_err(-EINVAL, err, errlen, "no clock given");
+        c = env->conf;
         if (!c) {
                 /* No [sim] section: an empty default host still lets the daemon run. */
                 nf_sim_config_defaults(&defaults);
                 c = &defaults;
         }
         sb = calloc(1, sizeof(*sb));
-        if (!sb) {
-                snprintf(err, errlen, "out of memory");
-                return -ENOMEM;
-        }
+        if (!sb)
+                return nf_err(-ENOMEM, err, errlen, "out of memory");
         sb->base.ops = &nf_backend_sim_ops;
         sb->clock = *env->clock;
         rc = nf_sim_new(c, sb->clock.now_ns(&sb->clock), &sb->model, err, errlen);
@@ -115,10 +217,12 @@ static int sim_guest_pages(struct nf_backend *be, uint32_t id, uint64_t *pages, 
 }
 
 static int sim_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from, unsigned to,
-                       uint64_t max, uint64_t *moved)
+                       uint64_t max, struct nf_migrate_cursor *cursor,
+                       struct nf_migrate_result *res)
 {
-        int rc = nf_sim_migrate(catch_up(be), id, from, to, max, moved);
-        uint64_t cost = to_sim(be)->migrate_cost_ns * *moved;
+        (void)cursor; /* the model has no addresses: each call looks at all that is left */
+        int rc = nf_sim_migrate(catch_up(be), id, from, to, max, res);
+        uint64_t cost = to_sim(be)->migrate_cost_ns * res->moved;
         if (cost) {
                 /* Copying pages takes wall time whatever the sim's clock says. */
                 struct timespec ts = {.tv_sec = (time_t)(cost / 1000000000ull),
@@ -139,18 +243,27 @@ static int sim_pool_set(struct nf_backend *be, unsigned node, uint64_t target)
         return nf_sim_pool_set(catch_up(be), node, target);
 }
 
+static int sim_pool_enable(struct nf_backend *be, unsigned node, bool enable)
+{
+        return nf_sim_pool_enable(catch_up(be), node, enable);
+}
+
+static int sim_set_receiver(struct nf_backend *be, uint32_t id, bool receiver)
+{
+        return nf_sim_set_receiver(catch_up(be), id, receiver);
+}
+
 static int sim_watch_fd(struct nf_backend *be)
 {
         (void)be;
         return -1; /* guests change only through reload, which the daemon drives itself */
 }
 
-static int sim_reload(struct nf_backend *be, const struct nf_backend_env *env, char *err,
-                      size_t errlen)
+static int sim_reload(struct nf_backend *be, const void *conf, char *err, size_t errlen)
 {
         struct sim_backend *sb = to_sim(be);
         struct nf_sim_config defaults;
-        const struct nf_sim_config *c = env ? env->sim : NULL;
+        const struct nf_sim_config *c = conf;
         int rc;
 
         if (!c) {
@@ -162,8 +275,6 @@ static int sim_reload(struct nf_backend *be, const struct nf_backend_env *env, c
         if (rc < 0)
                 return rc;
         sb->migrate_cost_ns = c->migrate_cost_ns;
-        if (env && env->clock && env->clock->now_ns)
-                sb->clock = *env->clock;
         return 0;
 }
 
@@ -184,7 +295,15 @@ const struct nf_backend_ops nf_backend_sim_ops = {
     .migrate = sim_migrate,
     .pool_get = sim_pool_get,
     .pool_set = sim_pool_set,
+    .pool_enable = sim_pool_enable,
+    .set_receiver = sim_set_receiver,
     .watch_fd = sim_watch_fd,
     .reload = sim_reload,
     .describe = sim_describe,
+    .conf_sections = "sim, sim.vm NAME",
+    .conf_new = sim_conf_new,
+    .conf_free = sim_conf_free,
+    .conf_key = sim_conf_key,
+    .conf_check = sim_conf_check,
+    .conf_clock = sim_conf_clock,
 };

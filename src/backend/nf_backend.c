@@ -1,9 +1,12 @@
-/* Backend registry: finds backends by name, opens them, and stands in for compiled-out ones. */
+/* Backend registry: finds backends by name, picks one for "auto", stands in for compiled-out ones.
+ */
 #include "numaflip/backend.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "nf_err.h"
 
 /*
  * A backend left out of the build still has an entry, so "backend = xen" fails with a
@@ -16,8 +19,8 @@ static int xen_open(const struct nf_backend_env *env, struct nf_backend **out, c
 {
         (void)env;
         *out = NULL;
-        snprintf(err, errlen, "backend 'xen' is not compiled in (configure with -DNF_WITH_XEN=ON)");
-        return -ENOTSUP;
+        return nf_err(-ENOTSUP, err, errlen,
+                      "backend 'xen' is not compiled in (configure with -DNF_WITH_XEN=ON)");
 }
 
 const struct nf_backend_ops nf_backend_xen_ops = {
@@ -33,9 +36,8 @@ static int linux_open(const struct nf_backend_env *env, struct nf_backend **out,
 {
         (void)env;
         *out = NULL;
-        snprintf(err, errlen,
-                 "backend 'linux' is not compiled in (configure with -DNF_WITH_LINUX=ON)");
-        return -ENOTSUP;
+        return nf_err(-ENOTSUP, err, errlen,
+                      "backend 'linux' is not compiled in (configure with -DNF_WITH_LINUX=ON)");
 }
 
 const struct nf_backend_ops nf_backend_linux_ops = {
@@ -54,16 +56,17 @@ static const struct nf_backend_ops *const backends[] = {
 
 #define NR_BACKENDS (sizeof(backends) / sizeof(backends[0]))
 
+const struct nf_backend_ops *const *nf_backends(size_t *n)
+{
+        *n = NR_BACKENDS;
+        return backends;
+}
+
 const struct nf_backend_ops *nf_backend_find(const char *name)
 {
-        if (!name)
-                return NULL;
-        for (size_t i = 0; i < NR_BACKENDS; i++) {
-                if (strcmp(name, "auto") == 0 && backends[i]->compiled_in)
-                        return backends[i];
+        for (size_t i = 0; name && i < NR_BACKENDS; i++)
                 if (strcmp(name, backends[i]->name) == 0)
                         return backends[i];
-        }
         return NULL;
 }
 
@@ -76,13 +79,22 @@ static void append(char *buf, size_t len, const char *s)
                 snprintf(buf + used, len - used, "%s", s);
 }
 
-static int open_auto(const struct nf_backend_env *env, struct nf_backend **out, char *err,
-                     size_t errlen)
+const struct nf_backend_ops *nf_backend_choose(const char *name, char *err, size_t errlen)
 {
         char trail[512] = "";
         char why[256];
-        int rc = -ENODEV;
 
+        if (err && errlen)
+                err[0] = '\0';
+        if (!name || strcmp(name, "auto") != 0) {
+                const struct nf_backend_ops *ops = nf_backend_find(name);
+
+                if (!ops)
+                        nf_err(0, err, errlen,
+                               "unknown backend '%s' (known: auto, xen, linux, sim)",
+                               name ? name : "");
+                return ops;
+        }
         for (size_t i = 0; i < NR_BACKENDS; i++) {
                 const struct nf_backend_ops *ops = backends[i];
 
@@ -94,35 +106,23 @@ static int open_auto(const struct nf_backend_env *env, struct nf_backend **out, 
                         continue;
                 }
                 why[0] = '\0';
-                rc = ops->open(env, out, why, sizeof(why));
-                if (rc == 0) {
-                        /* Success still says what was skipped, for the log. */
-                        append(trail, sizeof(trail), ": opened");
-                        snprintf(err, errlen, "auto: %s", trail);
-                        return 0;
+                if (!ops->probe || ops->probe(why, sizeof(why)) == 0) {
+                        /* Success still says what was passed over, for the log. */
+                        nf_err(0, err, errlen, "auto: %s: chosen", trail);
+                        return ops;
                 }
                 append(trail, sizeof(trail), ": ");
-                append(trail, sizeof(trail), why[0] ? why : strerror(-rc));
+                append(trail, sizeof(trail), why[0] ? why : "not this host");
         }
-        snprintf(err, errlen, "auto: no usable backend (%s)", trail);
-        return rc;
+        nf_err(0, err, errlen, "auto: no backend serves this host (%s)", trail);
+        return NULL;
 }
 
-int nf_backend_open(const char *name, const struct nf_backend_env *env, struct nf_backend **out,
-                    char *err, size_t errlen)
+void nf_backend_clock(const struct nf_backend_ops *ops, const void *conf,
+                      struct nf_clock_spec *spec)
 {
-        const struct nf_backend_ops *ops;
-
-        *out = NULL;
-        if (err && errlen)
-                err[0] = '\0';
-        if (name && strcmp(name, "auto") == 0)
-                return open_auto(env, out, err, errlen);
-        ops = nf_backend_find(name);
-        if (!ops) {
-                snprintf(err, errlen, "unknown backend '%s' (known: auto, xen, linux, sim)",
-                         name ? name : "");
-                return -EINVAL;
-        }
-        return ops->open(env, out, err, errlen);
+        spec->kind = NF_CLOCK_REAL;
+        spec->speed = 1.0;
+        if (ops && ops->conf_clock && conf)
+                ops->conf_clock(conf, spec);
 }

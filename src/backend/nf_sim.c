@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ struct sim_vm {
         uint64_t since_ns; /* model time since the base */
         uint64_t done;     /* flips made since the base */
         bool migratable;
+        bool receiver;  /* frames it gives back refill the pools */
         uint64_t burst; /* packet frames received in the current step */
         uint64_t pages[NF_MAX_NODES];
 };
@@ -35,9 +37,7 @@ struct sim_pool {
         bool enabled;
         uint64_t target;
         uint64_t held;
-        uint64_t handed; /* peak burst since the last pool_set */
-        uint64_t burst;  /* frames handed out in the current step */
-        uint64_t hits, misses, fallbacks;
+        uint64_t handed_out, hits, misses, fallbacks; /* since the model started */
 };
 
 struct nf_sim {
@@ -56,8 +56,8 @@ struct nf_sim {
         struct sim_pool pool[NF_MAX_NODES];
 
         uint32_t next_id;
-        size_t nr_vms;
-        struct sim_vm vm[NF_SIM_MAX_VMS]; /* in id order */
+        size_t nr_vms, cap_vms;
+        struct sim_vm *vm; /* in id order */
 };
 
 static uint64_t splitmix64(uint64_t *x)
@@ -119,107 +119,185 @@ static void name_uuid(const char *name, char *out)
 
 void nf_sim_config_defaults(struct nf_sim_config *c)
 {
-        memset(c, 0, sizeof(*c));
+        memset(c, 0, sizeof(*c)); /* VMs it had are not freed: see nf_sim_config_clear */
         c->seed = 1;
         c->nr_nodes = 2;
         c->node_pages = (8ull << 30) / NF_PAGE_SIZE;
         c->cvm_node = 0;
         c->cvm_pages = (2ull << 30) / NF_PAGE_SIZE;
         c->step_ns = 100000000ull;
-        c->clock = NF_SIM_CLOCK_REAL;
+        c->clock = NF_CLOCK_REAL;
         c->speed = 1.0;
-        c->nr_vms = 0;
 }
 
-int nf_sim_config_validate(const struct nf_sim_config *c, char *err, size_t errlen)
+void nf_sim_config_clear(struct nf_sim_config *c)
 {
-        uint64_t used[NF_MAX_NODES] = {0};
+        free(c->vm);
+        c->vm = NULL;
+        c->nr_vms = c->cap_vms = 0;
+}
 
-        if (c->nr_nodes < 1 || c->nr_nodes > NF_MAX_NODES) {
-                return nf_err(-EINVAL, err, errlen, "nodes: must be 1..%d (got %u)", NF_MAX_NODES,
-                              c->nr_nodes);
-        }
-        if (c->node_pages == 0) {
-                return nf_err(-EINVAL, err, errlen, "node_size: must be positive");
-        }
-        if (c->cvm_node >= c->nr_nodes) {
-                return nf_err(-EINVAL, err, errlen, "cvm_node: %u is not a node (the host has %u)",
-                              c->cvm_node, c->nr_nodes);
-        }
-        if (c->cvm_pages > c->node_pages) {
-                return nf_err(-EINVAL, err, errlen,
-                              "cvm_memory: %llu pages exceed node_size (%llu pages)",
-                              (unsigned long long)c->cvm_pages, (unsigned long long)c->node_pages);
-        }
-        if (c->step_ns == 0 || c->step_ns > MAX_STEP_NS) {
-                return nf_err(-EINVAL, err, errlen, "step: must be 1ns..60s (got %llu ns)",
-                              (unsigned long long)c->step_ns);
-        }
-        if (c->clock != NF_SIM_CLOCK_REAL && c->clock != NF_SIM_CLOCK_VIRTUAL) {
-                return nf_err(-EINVAL, err, errlen, "clock: must be real or virtual");
-        }
-        if (c->clock == NF_SIM_CLOCK_REAL && !(c->speed > 0 && isfinite(c->speed))) {
-                return nf_err(-EINVAL, err, errlen, "speed: must be a positive number (got %g)",
-                              c->speed);
-        }
-        if (c->nr_vms > NF_SIM_MAX_VMS) {
-                return nf_err(-EINVAL, err, errlen, "too many VMs: %zu (at most %d)", c->nr_vms,
-                              NF_SIM_MAX_VMS);
-        }
-        used[c->cvm_node] = c->cvm_pages;
-        for (size_t i = 0; i < c->nr_vms; i++) {
-                const struct nf_sim_vm_config *v = &c->vm[i];
+/* Room for one more element in a growing array of size-byte elements. */
+static int grow(void **arr, size_t *cap, size_t nr, size_t size)
+{
+        size_t n;
+        void *p;
 
-                if (memchr(v->name, '\0', sizeof(v->name)) == NULL) {
-                        return nf_err(-EINVAL, err, errlen,
-                                      "vm[%zu]: name is longer than %d characters", i,
-                                      NF_NAME_MAX - 1);
-                }
-                if (v->name[0] == '\0') {
-                        return nf_err(-EINVAL, err, errlen, "vm[%zu]: name is empty", i);
-                }
-                if (strcmp(v->name, CVM_NAME) == 0) {
-                        return nf_err(-EINVAL, err, errlen,
-                                      "vm '%s': name is taken by the control domain", v->name);
-                }
-                for (size_t j = 0; j < i; j++) {
-                        if (strcmp(c->vm[j].name, v->name) == 0) {
-                                return nf_err(-EINVAL, err, errlen, "vm '%s': name is used twice",
-                                              v->name);
-                        }
-                }
-                if (v->memory_pages == 0) {
-                        return nf_err(-EINVAL, err, errlen, "vm '%s': memory: must be positive",
-                                      v->name);
-                }
-                if (v->home >= c->nr_nodes) {
-                        return nf_err(-EINVAL, err, errlen,
-                                      "vm '%s': home: %u is not a node (the host has %u)", v->name,
-                                      v->home, c->nr_nodes);
-                }
-                if (!(v->flip_rate >= 0 && v->flip_rate <= MAX_FLIP_RATE)) {
-                        return nf_err(-EINVAL, err, errlen,
-                                      "vm '%s': flip_rate: must be 0..%.0f/s (got %g)", v->name,
-                                      MAX_FLIP_RATE, v->flip_rate);
-                }
-                if (v->memory_pages > c->node_pages - used[v->home]) {
-                        return nf_err(-EINVAL, err, errlen,
-                                      "vm '%s': memory: %llu pages do not fit on node %u "
-                                      "(%llu pages, %llu already used)",
-                                      v->name, (unsigned long long)v->memory_pages, v->home,
-                                      (unsigned long long)c->node_pages,
-                                      (unsigned long long)used[v->home]);
-                }
-                used[v->home] += v->memory_pages;
-        }
+        if (nr < *cap)
+                return 0;
+        n = *cap ? *cap * 2 : 8;
+        p = realloc(*arr, n * size);
+        if (!p)
+                return -ENOMEM;
+        *arr = p;
+        *cap = n;
         return 0;
 }
 
+struct nf_sim_vm_config *nf_sim_config_add_vm(struct nf_sim_config *c, const char *name)
+{
+        struct nf_sim_vm_config *v;
+
+        if (grow((void **)&c->vm, &c->cap_vms, c->nr_vms, sizeof(*c->vm)) < 0)
+                return NULL;
+        v = &c->vm[c->nr_vms++];
+        memset(v, 0, sizeof(*v));
+        snprintf(v->name, sizeof(v->name), "%s", name);
+        v->memory_pages = (1ull << 30) / NF_PAGE_SIZE;
+        v->home = NF_SIM_HOME_AUTO;
+        v->migratable = true;
+        return v;
+}
+
+int nf_sim_config_copy(struct nf_sim_config *dst, const struct nf_sim_config *src)
+{
+        struct nf_sim_vm_config *vm = NULL;
+
+        if (src->nr_vms) {
+                vm = malloc(src->nr_vms * sizeof(*vm));
+                if (!vm)
+                        return -ENOMEM;
+                memcpy(vm, src->vm, src->nr_vms * sizeof(*vm));
+        }
+        nf_sim_config_clear(dst);
+        *dst = *src;
+        dst->vm = vm;
+        dst->cap_vms = src->nr_vms;
+        return 0;
+}
+
+static unsigned vm_home(unsigned nr_nodes, const struct nf_sim_vm_config *v)
+{
+        if (v->home != NF_SIM_HOME_AUTO)
+                return v->home;
+        return nr_nodes > 1 ? 1 : 0;
+}
+
+/* A VM's error: in its [sim.vm NAME] section, against a key of [sim] when other is set. */
+static int vm_fail(struct nf_check_error *e, const struct nf_sim_vm_config *v, const char *key,
+                   const char *other, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int vm_fail(struct nf_check_error *e, const struct nf_sim_vm_config *v, const char *key,
+                   const char *other, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (!e)
+                return -EINVAL;
+        nf_check_fail(e, -EINVAL, key, other, "%s", "");
+        snprintf(e->section, sizeof(e->section), "sim.vm %s", v->name);
+        if (other)
+                snprintf(e->other_section, sizeof(e->other_section), "sim");
+        va_start(ap, fmt);
+        vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+        va_end(ap);
+        return -EINVAL;
+}
+
+int nf_sim_config_validate(const struct nf_sim_config *c, struct nf_check_error *e)
+{
+        uint64_t *used;
+        int rc = 0;
+
+        if (c->nr_nodes < 1 || c->nr_nodes > NF_MAX_NODES)
+                return nf_check_fail(e, -EINVAL, "nodes", NULL, "must be 1..%d (got %u)",
+                                     NF_MAX_NODES, c->nr_nodes);
+        if (c->node_pages == 0)
+                return nf_check_fail(e, -EINVAL, "node_size", NULL, "must be positive");
+        if (c->cvm_node >= c->nr_nodes)
+                return nf_check_fail(e, -EINVAL, "cvm_node", "nodes",
+                                     "%u is not a node (the host has %u)", c->cvm_node,
+                                     c->nr_nodes);
+        if (c->cvm_pages > c->node_pages)
+                return nf_check_fail(e, -EINVAL, "cvm_memory", "node_size",
+                                     "%llu pages exceed node_size (%llu pages)",
+                                     (unsigned long long)c->cvm_pages,
+                                     (unsigned long long)c->node_pages);
+        if (c->step_ns == 0 || c->step_ns > MAX_STEP_NS)
+                return nf_check_fail(e, -EINVAL, "step", NULL, "must be 1ns..60s (got %llu ns)",
+                                     (unsigned long long)c->step_ns);
+        if (c->clock != NF_CLOCK_REAL && c->clock != NF_CLOCK_VIRTUAL)
+                return nf_check_fail(e, -EINVAL, "clock", NULL, "must be real or virtual");
+        if (c->clock == NF_CLOCK_REAL && !(c->speed > 0 && isfinite(c->speed)))
+                return nf_check_fail(e, -EINVAL, "speed", NULL,
+                                     "must be a positive number (got %g)", c->speed);
+        used = calloc(NF_MAX_NODES, sizeof(*used));
+        if (!used)
+                return nf_check_fail(e, -ENOMEM, NULL, NULL, "out of memory");
+        used[c->cvm_node] = c->cvm_pages;
+        for (size_t i = 0; i < c->nr_vms && rc == 0; i++) {
+                const struct nf_sim_vm_config *v = &c->vm[i];
+                unsigned home = vm_home(c->nr_nodes, v);
+
+                if (memchr(v->name, '\0', sizeof(v->name)) == NULL) {
+                        rc = nf_check_fail(e, -EINVAL, NULL, NULL,
+                                           "vm[%zu]: name is longer than %d characters", i,
+                                           NF_NAME_MAX - 1);
+                } else if (v->name[0] == '\0') {
+                        rc = nf_check_fail(e, -EINVAL, NULL, NULL, "vm[%zu]: name is empty", i);
+                } else if (strcmp(v->name, CVM_NAME) == 0) {
+                        rc = vm_fail(e, v, NULL, NULL, "name is taken by the control domain");
+                } else if (v->memory_pages == 0) {
+                        rc = vm_fail(e, v, "memory", NULL, "must be positive");
+                } else if (home >= c->nr_nodes) {
+                        rc = vm_fail(e, v, "home", "nodes", "%u is not a node (the host has %u)",
+                                     home, c->nr_nodes);
+                } else if (!(v->flip_rate >= 0 && v->flip_rate <= MAX_FLIP_RATE)) {
+                        rc = vm_fail(e, v, "flip_rate", NULL, "must be 0..%.0f/s (got %g)",
+                                     MAX_FLIP_RATE, v->flip_rate);
+                } else if (v->memory_pages > c->node_pages - used[home]) {
+                        rc = vm_fail(e, v, "memory", "node_size",
+                                     "%llu pages do not fit on node %u (%llu pages, %llu already "
+                                     "used)",
+                                     (unsigned long long)v->memory_pages, home,
+                                     (unsigned long long)c->node_pages,
+                                     (unsigned long long)used[home]);
+                }
+                for (size_t j = 0; j < i && rc == 0; j++)
+                        if (strcmp(c->vm[j].name, v->name) == 0)
+                                rc = vm_fail(e, v, NULL, NULL, "name is used twice");
+                if (rc == 0)
+                        used[home] += v->memory_pages;
+        }
+        free(used);
+        return rc;
+}
+
+/* VMs are kept in id order (ids only grow, removal keeps the order): binary search. */
 static struct sim_vm *find_vm(const struct nf_sim *s, uint32_t id)
 {
-        for (size_t i = 0; i < s->nr_vms; i++)
-                if (s->vm[i].id == id)
-                        return (struct sim_vm *)&s->vm[i];
+        size_t lo = 0, hi = s->nr_vms;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (s->vm[mid].id == id)
+                        return &s->vm[mid];
+                if (s->vm[mid].id < id)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
         return NULL;
 }
 
@@ -227,7 +305,7 @@ static struct sim_vm *find_vm_name(const struct nf_sim *s, const char *name)
 {
         for (size_t i = 0; i < s->nr_vms; i++)
                 if (strcmp(s->vm[i].name, name) == 0)
-                        return (struct sim_vm *)&s->vm[i];
+                        return &s->vm[i];
         return NULL;
 }
 
@@ -249,27 +327,26 @@ static int add_vm(struct nf_sim *s, const struct nf_sim_vm_config *v, char *err,
 {
         struct sim_vm *vm;
         uint64_t left = v->memory_pages;
+        unsigned home = vm_home(s->nr_nodes, v);
 
-        if (s->nr_vms >= NF_SIM_MAX_VMS) {
-                return nf_err(-ENOSPC, err, errlen, "vm '%s': too many VMs (at most %d)", v->name,
-                              NF_SIM_MAX_VMS);
-        }
         if (total_free(s) < v->memory_pages) {
                 return nf_err(-ENOMEM, err, errlen,
-                              "vm '%s': memory: %llu pages exceed the host's free memory", v->name,
-                              (unsigned long long)v->memory_pages);
+                              "sim.vm %s: memory: %llu pages exceed the host's free memory",
+                              v->name, (unsigned long long)v->memory_pages);
         }
+        if (grow((void **)&s->vm, &s->cap_vms, s->nr_vms, sizeof(*s->vm)) < 0)
+                return nf_err(-ENOMEM, err, errlen, "out of memory");
         vm = &s->vm[s->nr_vms++];
         memset(vm, 0, sizeof(*vm));
         vm->id = s->next_id++;
         snprintf(vm->name, sizeof(vm->name), "%s", v->name);
         name_uuid(vm->name, vm->uuid);
         vm->memory_pages = v->memory_pages;
-        vm->home = v->home;
+        vm->home = home;
         vm->rate = v->flip_rate;
         vm->migratable = v->migratable;
         for (unsigned k = 0; k < s->nr_nodes && left > 0; k++) {
-                unsigned n = (v->home + k) % s->nr_nodes;
+                unsigned n = (home + k) % s->nr_nodes;
                 uint64_t take = left < s->free_pages[n] ? left : s->free_pages[n];
 
                 vm->pages[n] += take;
@@ -290,14 +367,16 @@ static void remove_vm(struct nf_sim *s, size_t idx)
 int nf_sim_new(const struct nf_sim_config *c, uint64_t now_ns, struct nf_sim **out, char *err,
                size_t errlen)
 {
+        struct nf_check_error ce;
         struct nf_sim *s;
         uint64_t x;
         int rc;
 
         *out = NULL;
-        rc = nf_sim_config_validate(c, err, errlen);
-        if (rc < 0)
-                return rc;
+        if (nf_sim_config_validate(c, &ce) < 0)
+                return nf_err(-EINVAL, err, errlen, "%s%s%s%s%s", ce.section,
+                              ce.section[0] ? ": " : "", ce.key ? ce.key : "", ce.key ? ": " : "",
+                              ce.msg);
         s = calloc(1, sizeof(*s));
         if (!s) {
                 return nf_err(-ENOMEM, err, errlen, "out of memory");
@@ -318,7 +397,7 @@ int nf_sim_new(const struct nf_sim_config *c, uint64_t now_ns, struct nf_sim **o
         for (size_t i = 0; i < c->nr_vms; i++) {
                 rc = add_vm(s, &c->vm[i], err, errlen); /* validation made them fit */
                 if (rc < 0) {
-                        free(s);
+                        nf_sim_free(s);
                         return rc;
                 }
         }
@@ -328,6 +407,9 @@ int nf_sim_new(const struct nf_sim_config *c, uint64_t now_ns, struct nf_sim **o
 
 void nf_sim_free(struct nf_sim *s)
 {
+        if (!s)
+                return;
+        free(s->vm);
         free(s);
 }
 
@@ -353,10 +435,10 @@ static int take_ordinary_frame(struct nf_sim *s)
 static void take_frames(struct nf_sim *s, struct sim_vm *vm, uint64_t n)
 {
         struct sim_pool *p = &s->pool[vm->home];
-        uint64_t from_pool = n < p->held ? n : p->held;
+        uint64_t from_pool = p->enabled ? (n < p->held ? n : p->held) : 0;
 
         p->held -= from_pool;
-        p->burst += from_pool;
+        p->handed_out += from_pool;
         p->hits += from_pool;
         vm->pages[vm->home] += from_pool;
         vm->burst = from_pool;
@@ -369,7 +451,9 @@ static void take_frames(struct nf_sim *s, struct sim_vm *vm, uint64_t n)
                 }
                 if (p->enabled)
                         p->fallbacks++;
-                if ((unsigned)node != vm->home)
+                if ((unsigned)node == vm->home)
+                        p->hits++;
+                else
                         p->misses++;
                 vm->pages[node]++;
                 vm->burst++;
@@ -391,7 +475,7 @@ static void return_frames(struct nf_sim *s, struct sim_vm *vm)
                 vm->pages[n]--;
                 total--;
                 p = &s->pool[n];
-                if (p->enabled && p->held < p->target)
+                if (vm->receiver && p->enabled && p->held < p->target)
                         p->held++;
                 else
                         s->free_pages[n]++;
@@ -426,14 +510,9 @@ static uint64_t flips_due(struct sim_vm *vm, uint64_t step_ns)
 
 static void step(struct nf_sim *s)
 {
+        /* Every packet frame of the step goes out before any frame comes back. */
         for (size_t i = 0; i < s->nr_vms; i++)
                 take_frames(s, &s->vm[i], flips_due(&s->vm[i], s->step_ns));
-        /* Every packet frame of the step is out now: that is the pools' burst. */
-        for (unsigned n = 0; n < s->nr_nodes; n++) {
-                if (s->pool[n].burst > s->pool[n].handed)
-                        s->pool[n].handed = s->pool[n].burst;
-                s->pool[n].burst = 0;
-        }
         for (size_t i = 0; i < s->nr_vms; i++)
                 return_frames(s, &s->vm[i]);
         s->steps++;
@@ -490,38 +569,41 @@ static int same_shape(const struct nf_sim *s, const struct nf_sim_config *c, cha
 
 int nf_sim_reconfigure(struct nf_sim *s, const struct nf_sim_config *c, char *err, size_t errlen)
 {
-        struct nf_sim *t;
+        struct nf_check_error ce;
+        struct nf_sim t;
         int rc;
 
-        rc = nf_sim_config_validate(c, err, errlen);
-        if (rc < 0)
-                return rc;
+        if (nf_sim_config_validate(c, &ce) < 0)
+                return nf_err(-EINVAL, err, errlen, "%s%s%s%s%s", ce.section,
+                              ce.section[0] ? ": " : "", ce.key ? ce.key : "", ce.key ? ": " : "",
+                              ce.msg);
         rc = same_shape(s, c, err, errlen);
         if (rc < 0)
                 return rc;
         /* Work on a copy so a failure leaves the running model untouched. */
-        t = malloc(sizeof(*t));
-        if (!t) {
+        t = *s;
+        t.vm = malloc((s->cap_vms ? s->cap_vms : 1) * sizeof(*t.vm));
+        if (!t.vm) {
                 return nf_err(-ENOMEM, err, errlen, "out of memory");
         }
-        memcpy(t, s, sizeof(*t));
-        for (size_t i = t->nr_vms; i-- > 0;) {
+        memcpy(t.vm, s->vm, s->nr_vms * sizeof(*t.vm));
+        for (size_t i = t.nr_vms; i-- > 0;) {
                 bool keep = false;
 
                 for (size_t j = 0; j < c->nr_vms && !keep; j++)
-                        keep = strcmp(t->vm[i].name, c->vm[j].name) == 0;
+                        keep = strcmp(t.vm[i].name, c->vm[j].name) == 0;
                 if (!keep)
-                        remove_vm(t, i);
+                        remove_vm(&t, i);
         }
         for (size_t j = 0; j < c->nr_vms && rc == 0; j++) {
                 const struct nf_sim_vm_config *v = &c->vm[j];
-                struct sim_vm *vm = find_vm_name(t, v->name);
+                struct sim_vm *vm = find_vm_name(&t, v->name);
 
                 if (!vm) {
-                        rc = add_vm(t, v, err, errlen);
+                        rc = add_vm(&t, v, err, errlen);
                 } else if (vm->memory_pages != v->memory_pages) {
                         rc = nf_err(-EINVAL, err, errlen,
-                                    "vm '%s': memory: cannot change while it runs "
+                                    "sim.vm %s: memory: cannot change while it runs "
                                     "(remove it and add it again)",
                                     v->name);
                 } else {
@@ -530,14 +612,17 @@ int nf_sim_reconfigure(struct nf_sim *s, const struct nf_sim_config *c, char *er
                                 vm->rate = v->flip_rate;
                         }
                         vm->migratable = v->migratable;
-                        vm->home = v->home; /* vCPUs re-pinned: memory stays where it is */
+                        /* vCPUs re-pinned: memory stays where it is */
+                        vm->home = vm_home(t.nr_nodes, v);
                 }
         }
         if (rc == 0) {
-                t->step_ns = c->step_ns;
-                memcpy(s, t, sizeof(*s));
+                t.step_ns = c->step_ns;
+                free(s->vm);
+                *s = t;
+        } else {
+                free(t.vm);
         }
-        free(t);
         return rc;
 }
 
@@ -566,6 +651,7 @@ size_t nf_sim_guests(const struct nf_sim *s, struct nf_guest_info *buf, size_t c
                 snprintf(g->uuid, sizeof(g->uuid), "%s", CVM_UUID);
                 g->memory_pages = s->cvm_pages;
                 g->home = NF_NODE_BIT(s->cvm_node);
+                snprintf(g->home_rule, sizeof(g->home_rule), "vCPUs");
                 g->control = true;
                 g->migratable = false;
                 snprintf(g->why_not, sizeof(g->why_not), "control domain");
@@ -580,6 +666,7 @@ size_t nf_sim_guests(const struct nf_sim *s, struct nf_guest_info *buf, size_t c
                 snprintf(g->uuid, sizeof(g->uuid), "%s", vm->uuid);
                 g->memory_pages = vm->memory_pages;
                 g->home = NF_NODE_BIT(vm->home);
+                snprintf(g->home_rule, sizeof(g->home_rule), "vCPUs");
                 g->migratable = vm->migratable;
                 if (!vm->migratable)
                         snprintf(g->why_not, sizeof(g->why_not),
@@ -611,13 +698,13 @@ int nf_sim_guest_pages(const struct nf_sim *s, uint32_t id, uint64_t *pages, uns
 }
 
 int nf_sim_migrate(struct nf_sim *s, uint32_t id, nf_nodemask_t from, unsigned to, uint64_t max,
-                   uint64_t *moved)
+                   struct nf_migrate_result *res)
 {
         struct sim_vm *vm;
-        uint64_t done = 0;
-        bool remained = false;
+        uint64_t done = 0, left = 0;
+        bool full = false;
 
-        *moved = 0;
+        memset(res, 0, sizeof(*res));
         if (id == 0)
                 return -EPERM;
         vm = find_vm(s, id);
@@ -625,32 +712,32 @@ int nf_sim_migrate(struct nf_sim *s, uint32_t id, nf_nodemask_t from, unsigned t
                 return -ESRCH;
         if (to >= s->nr_nodes)
                 return -EINVAL;
-        if (!vm->migratable)
+        if (!vm->migratable) {
+                snprintf(res->why, sizeof(res->why),
+                         "PV guest: frames are visible to the guest kernel");
                 return -EOPNOTSUPP;
+        }
         for (unsigned n = 0; n < s->nr_nodes; n++) {
                 uint64_t room = s->free_pages[to];
-                uint64_t want = max - done;
                 uint64_t k;
 
                 if (n == to || !(from & NF_NODE_BIT(n)) || vm->pages[n] == 0)
                         continue;
-                if (done == max)
-                        break;
-                k = vm->pages[n] < want ? vm->pages[n] : want;
+                k = vm->pages[n] < max - done ? vm->pages[n] : max - done;
                 if (k > room) {
                         k = room;
-                        remained = true;
+                        full = true;
                 }
                 vm->pages[n] -= k;
                 vm->pages[to] += k;
                 s->free_pages[n] += k;
                 s->free_pages[to] -= k;
                 done += k;
-                if (remained)
-                        break;
+                left += vm->pages[n];
         }
-        *moved = done;
-        return remained ? -ENOMEM : 0;
+        res->moved = done;
+        res->more = left > 0;
+        return full ? -ENOMEM : 0;
 }
 
 int nf_sim_pool_get(const struct nf_sim *s, unsigned node, struct nf_pool_info *info)
@@ -664,7 +751,7 @@ int nf_sim_pool_get(const struct nf_sim *s, unsigned node, struct nf_pool_info *
         info->enabled = p->enabled;
         info->target = p->target;
         info->held = p->held;
-        info->handed = p->handed;
+        info->handed_out = p->handed_out;
         info->hits = p->hits;
         info->misses = p->misses;
         info->fallbacks = p->fallbacks;
@@ -678,9 +765,7 @@ int nf_sim_pool_set(struct nf_sim *s, unsigned node, uint64_t target)
         if (node >= s->nr_nodes || target > s->node_pages)
                 return -EINVAL;
         p = &s->pool[node];
-        p->enabled = target > 0;
         p->target = target;
-        p->handed = 0;
         if (p->held > target) {
                 s->free_pages[node] += p->held - target;
                 p->held = target;
@@ -691,6 +776,27 @@ int nf_sim_pool_set(struct nf_sim *s, unsigned node, uint64_t target)
                 s->free_pages[node] -= k;
                 p->held += k;
         }
+        return 0;
+}
+
+int nf_sim_pool_enable(struct nf_sim *s, unsigned node, bool enable)
+{
+        if (node >= s->nr_nodes)
+                return -EINVAL;
+        s->pool[node].enabled = enable;
+        return 0;
+}
+
+int nf_sim_set_receiver(struct nf_sim *s, uint32_t id, bool receiver)
+{
+        struct sim_vm *vm;
+
+        if (id == 0)
+                return -EPERM;
+        vm = find_vm(s, id);
+        if (!vm)
+                return -ESRCH;
+        vm->receiver = receiver;
         return 0;
 }
 
@@ -753,11 +859,10 @@ int nf_sim_check(const struct nf_sim *s, char *err, size_t errlen)
                                       "node %u: free+pool+guests = %llu pages, node has %llu", n,
                                       (unsigned long long)used, (unsigned long long)s->node_pages);
                 }
-                if (p->held > p->target || (!p->enabled && (p->held || p->target))) {
+                if (p->held > p->target) {
                         return nf_err(-EFAULT, err, errlen,
-                                      "node %u: pool holds %llu pages, target %llu%s", n,
-                                      (unsigned long long)p->held, (unsigned long long)p->target,
-                                      p->enabled ? "" : " (disabled)");
+                                      "node %u: pool holds %llu pages, target %llu", n,
+                                      (unsigned long long)p->held, (unsigned long long)p->target);
                 }
         }
         return 0;

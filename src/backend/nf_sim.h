@@ -7,18 +7,15 @@
 #include <stdint.h>
 
 #include "numaflip/backend.h"
+#include "nf_err.h"
 
-#define NF_SIM_MAX_VMS 64
-
-enum nf_sim_clock {
-        NF_SIM_CLOCK_REAL,    /* wall time, times speed */
-        NF_SIM_CLOCK_VIRTUAL, /* time moves only when told to (tests) */
-};
+/* A VM's home when none is given: node 1, away from the CVM, if the host has it, else 0. */
+#define NF_SIM_HOME_AUTO UINT32_MAX
 
 struct nf_sim_vm_config {
         char name[NF_NAME_MAX];
         uint64_t memory_pages;
-        unsigned home;    /* node its memory is created on and its vCPUs run on */
+        unsigned home;    /* node its memory is created on and its vCPUs run on, or AUTO */
         double flip_rate; /* flips per second */
         bool migratable;  /* false models a PV guest: observed only */
 };
@@ -30,21 +27,29 @@ struct nf_sim_config {
         unsigned cvm_node;   /* node of the control domain's memory */
         uint64_t cvm_pages;  /* control domain memory */
         uint64_t step_ns;    /* workload step: flips of one step come as one burst */
-        enum nf_sim_clock clock;
+        enum nf_clock_kind clock;
         double speed;             /* REAL clock: simulated seconds per wall second */
         uint64_t migrate_cost_ns; /* wall time the backend spends per page migrated */
-        size_t nr_vms;
-        struct nf_sim_vm_config vm[NF_SIM_MAX_VMS];
+        size_t nr_vms, cap_vms;
+        struct nf_sim_vm_config *vm; /* nr_vms of them, malloc'd */
 };
 
 struct nf_sim;
 
-/* Built-in defaults: 2 nodes of 8 GiB, CVM 2 GiB on node 0, 100 ms steps, no VMs. */
+/* Built-in defaults: 2 nodes of 8 GiB, CVM 2 GiB on node 0, 100 ms steps, no VMs. Any
+ * VMs c had are freed first, so c must be zeroed or initialised before. */
 void nf_sim_config_defaults(struct nf_sim_config *c);
+/* Frees the VMs; c can be given defaults again. */
+void nf_sim_config_clear(struct nf_sim_config *c);
+/* A new VM with defaults (1 GiB, home AUTO, no flips, migratable): NULL when out of
+ * memory. Pointers into c->vm are good until the next add. */
+struct nf_sim_vm_config *nf_sim_config_add_vm(struct nf_sim_config *c, const char *name);
+/* Deep copy of src into dst (initialised or zeroed): 0 or -ENOMEM. */
+int nf_sim_config_copy(struct nf_sim_config *dst, const struct nf_sim_config *src);
 
-/* 0 or -EINVAL. The message starts with the config key at fault, after "vm 'NAME': "
- * for a VM's ("vm 'web': memory: ... do not fit on node 1"), so config errors can name it. */
-int nf_sim_config_validate(const struct nf_sim_config *c, char *err, size_t errlen);
+/* 0 or -EINVAL with e: section "sim" or "sim.vm NAME", the key at fault and the one it
+ * contradicts ("memory" of a VM against "node_size" of [sim]). */
+int nf_sim_config_validate(const struct nf_sim_config *c, struct nf_check_error *e);
 
 /* A host at time now_ns: CVM memory on its node, each VM's memory on its home node. */
 int nf_sim_new(const struct nf_sim_config *c, uint64_t now_ns, struct nf_sim **out, char *err,
@@ -54,16 +59,17 @@ void nf_sim_free(struct nf_sim *s);
 /*
  * Runs the workload up to now_ns in whole steps. Each step, every VM flips
  * rate*step packets (fractions carry over): each flip takes a packet frame from
- * the flip pool of the VM's home node when it holds one (a hit), else from the
- * CVM node's free memory (a miss; a fallback too when that pool is enabled), and
- * the VM gives back one of its frames picked at random (by node, weighted by its
- * pages there); the returned frame refills the pool of its node up to the pool's
- * target, else goes back to that node's free memory. All of a step's packet
- * frames are taken before its returns come back, so a burst can empty a pool.
- * When the CVM node has no free page, the frame comes from the next node that
- * has one (node order, wrapping); when no node has one the packet is dropped.
- * A miss is counted on the home node's pool whenever the frame is not on the
- * VM's home node, whether or not that pool is enabled.
+ * the flip pool of the VM's home node when it is enabled and holds one (handed
+ * out), else from the CVM node's free memory (a fallback when that pool is
+ * enabled), and the VM gives back one of its frames picked at random (by node,
+ * weighted by its pages there); a frame given back by a flip receiver refills the
+ * pool of its node when that pool is enabled and below its target, else it goes
+ * back to that node's free memory. All of a step's packet frames are taken before
+ * its returns come back, so a burst can empty a pool. When the CVM node has no
+ * free page, the frame comes from the next node that has one (node order,
+ * wrapping); when no node has one the packet is dropped. Each flip counts on the
+ * home node's pool, enabled or not, as a hit when the frame is on the home node
+ * and as a miss otherwise.
  */
 void nf_sim_advance(struct nf_sim *s, uint64_t now_ns);
 
@@ -73,7 +79,7 @@ void nf_sim_advance(struct nf_sim *s, uint64_t now_ns);
  * the rest on the next nodes when home is short (-ENOMEM if the host is). A changed
  * home re-pins the VM (its memory stays put); a changed memory_pages is -EINVAL.
  * step_ns applies from the next step; seed, clock and speed are ignored. On error
- * nothing changes and err names the field. */
+ * nothing changes and err names the field. Kept VMs keep their receiver marks. */
 int nf_sim_reconfigure(struct nf_sim *s, const struct nf_sim_config *c, char *err, size_t errlen);
 
 void nf_sim_topology(const struct nf_sim *s, struct nf_topology *t);
@@ -89,20 +95,27 @@ int nf_sim_guest_pages(const struct nf_sim *s, uint32_t id, uint64_t *pages, uns
 /*
  * Moves up to max pages of VM id from the nodes in from to node to, limited by
  * to's free memory; pages are taken from the from-nodes in node order. to itself
- * and bits of from beyond the host's nodes are ignored (so ~home works).
- * -ESRCH unknown, -EPERM CVM, -EOPNOTSUPP unmigratable, -EINVAL bad to node,
- * -ENOMEM when to has no free page and something remained to move.
+ * and bits of from beyond the host's nodes are ignored (so ~home works). res->more
+ * says whether pages remain on the from-nodes (the model has no addresses: its scan
+ * is over once nothing is left to move). -ESRCH unknown, -EPERM CVM, -EOPNOTSUPP
+ * unmigratable (res->why), -EINVAL bad to node, -ENOMEM when to has no free page and
+ * something remained to move.
  */
 int nf_sim_migrate(struct nf_sim *s, uint32_t id, nf_nodemask_t from, unsigned to, uint64_t max,
-                   uint64_t *moved);
+                   struct nf_migrate_result *res);
 
-/* Pool of a node. handed is the peak of frames out at once since the last pool_set,
- * i.e. the most taken from the pool in one step (before that step's returns refill it).
- * Setting a target enables the pool (0 disables it); growing takes free pages of the
- * node now (as many as there are), shrinking frees the excess now. A target beyond
- * the node's size, or a bad node, is -EINVAL. */
+/* Pool of a node, as a hypervisor keeps it: handed_out, hits, misses and fallbacks count
+ * from the model's start and never reset. A target beyond the node's size, or a bad
+ * node, is -EINVAL. Setting a target takes free pages of the node now (as many as there
+ * are) or frees the excess now, enabled or not. A disabled pool neither hands out nor
+ * refills, and keeps what it holds; pools start disabled with target 0. */
 int nf_sim_pool_get(const struct nf_sim *s, unsigned node, struct nf_pool_info *info);
 int nf_sim_pool_set(struct nf_sim *s, unsigned node, uint64_t target);
+int nf_sim_pool_enable(struct nf_sim *s, unsigned node, bool enable);
+
+/* Marks VM id as a flip receiver: the frames it gives back refill the pools. VMs start
+ * unmarked. -ESRCH unknown, -EPERM CVM. */
+int nf_sim_set_receiver(struct nf_sim *s, uint32_t id, bool receiver);
 
 struct nf_sim_stats {
         uint64_t now_ns; /* model time reached */

@@ -15,4 +15,23 @@
 int nf_err(int rc, char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/*
+ * What a check of values read from a config says when they do not fit together: the
+ * key at fault, the key it contradicts (NULL when it stands alone), each in its
+ * section (empty: the section the checker was given), and why. The config names the
+ * file and the lines from this, so checkers need not know them.
+ */
+struct nf_check_error {
+        char section[80];
+        const char *key;
+        char other_section[80];
+        const char *other_key;
+        char msg[256];
+};
+
+/* Fills e (key and other in the checker's own section) and returns rc:
+ *     return nf_check_fail(e, -EINVAL, "min", "max", "%llu pages is above max", ...); */
+int nf_check_fail(struct nf_check_error *e, int rc, const char *key, const char *other,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 #endif

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nf_placement.h"
+
 static void set_error(struct nf_proto_error *e, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -217,4 +219,65 @@ int nf_reply_parse(const char *line, size_t len, json_t **reply, json_t **result
         e->code = code;
         snprintf(e->message, sizeof(e->message), "%s", message);
         return -EREMOTEIO;
+}
+
+json_t *nf_proto_key_json(const struct nf_key *k, const union nf_key_value *v)
+{
+        char buf[128];
+
+        switch (k->kind) {
+        case NF_KEY_BOOL:
+                return json_boolean(v->b);
+        case NF_KEY_SHARE:
+        case NF_KEY_PER_SEC:
+        case NF_KEY_REAL:
+                return json_real(v->d);
+        case NF_KEY_ENUM:
+        case NF_KEY_NODES:
+                return json_string(nf_key_format(k, v, buf, sizeof(buf)));
+        case NF_KEY_STRING:
+        case NF_KEY_PATH:
+                return json_string(v->s ? v->s : "");
+        default:
+                return json_integer((json_int_t)v->u);
+        }
+}
+
+int nf_proto_key_value(const struct nf_key *k, const json_t *j, union nf_key_value *v)
+{
+        memset(v, 0, sizeof(*v));
+        switch (k->kind) {
+        case NF_KEY_BOOL:
+                if (!json_is_boolean(j))
+                        return -EINVAL;
+                v->b = json_is_true(j);
+                return 0;
+        case NF_KEY_SHARE:
+        case NF_KEY_PER_SEC:
+        case NF_KEY_REAL:
+                if (!json_is_number(j))
+                        return -EINVAL;
+                v->d = json_number_value(j);
+                return 0;
+        case NF_KEY_ENUM:
+                if (!json_is_string(j) ||
+                    (v->e = nf_key_enum_index(k->names, json_string_value(j))) < 0)
+                        return -EINVAL;
+                return 0;
+        case NF_KEY_NODES:
+                return json_is_string(j)
+                           ? nf_nodemask_parse(json_string_value(j), 0, &v->m, NULL, 0)
+                           : -EINVAL;
+        case NF_KEY_STRING:
+        case NF_KEY_PATH:
+                if (!json_is_string(j))
+                        return -EINVAL;
+                v->s = json_string_value(j);
+                return 0;
+        default:
+                if (!json_is_integer(j) || json_integer_value(j) < 0)
+                        return -EINVAL;
+                v->u = (uint64_t)json_integer_value(j);
+                return 0;
+        }
 }

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "nf_err.h"
+#include "nf_keys.h"
 
 #define NF_PROTO_VERSION 1
 #define NF_PROTO_MAX_LINE 65536 /* longest request or reply line, newline included */
@@ -56,6 +57,14 @@ int nf_request_string(const struct nf_request *req, const char *key, int require
 /* Replies (new references). id may be NULL (sent as null). ok steals result. */
 json_t *nf_reply_ok(json_t *id, json_t *result);
 json_t *nf_reply_error(json_t *id, const char *code, const char *message);
+
+/* A config key's value as JSON: a number for integer and real kinds, true/false, the
+ * name for an enum, a string for node lists and strings. NULL on out of memory. */
+json_t *nf_proto_key_json(const struct nf_key *k, const union nf_key_value *v);
+
+/* The value back from such JSON (strings borrowed from j): 0, or -EINVAL when j is not
+ * of k's kind. */
+int nf_proto_key_value(const struct nf_key *k, const json_t *j, union nf_key_value *v);
 
 /* Serialises compactly with a trailing newline; malloc'd, NULL on failure. */
 char *nf_proto_dump_line(const json_t *msg, size_t *len);

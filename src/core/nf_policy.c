@@ -7,9 +7,26 @@
 #include "nf_err.h"
 #include "nf_units.h"
 
-static const char *const mode_names[] = {"off", "monitor", "periodic", "threshold"};
+static const char *const mode_names[] = {"off", "monitor", "periodic", "threshold", NULL};
 static const char *const phase_names[] = {"idle", "active", "cooldown"};
 static const char *const trigger_names[] = {"none", "threshold", "periodic", "manual"};
+
+/* ENUM keys are written as int. */
+_Static_assert(sizeof(enum nf_mode) == sizeof(int), "enum nf_mode is not int-sized");
+
+#define KEY(field, name, kind, ...)                                                                \
+        NF_KEY_ENTRY(struct nf_policy_params, field, name, kind, __VA_ARGS__)
+const struct nf_key nf_policy_keys[NF_PF_COUNT] = {
+    [NF_PF_MODE] = KEY(mode, "mode", NF_KEY_ENUM, .names = mode_names),
+    [NF_PF_PERIOD] = KEY(period_ns, "period", NF_KEY_DURATION, .min = NF_NS_PER_MS),
+    [NF_PF_THRESHOLD] = KEY(threshold, "threshold", NF_KEY_SHARE, .fmax = 1.0),
+    [NF_PF_TARGET] = KEY(target, "target", NF_KEY_SHARE, .fmax = 1.0),
+    [NF_PF_COOLDOWN] = KEY(cooldown_ns, "cooldown", NF_KEY_DURATION),
+    [NF_PF_RATE_LIMIT] = KEY(rate_limit, "rate_limit", NF_KEY_RATE),
+    [NF_PF_BATCH] = KEY(batch_pages, "batch", NF_KEY_PAGES, .min = 1, .max = 1u << 24),
+    [NF_PF_DRY_RUN] = KEY(dry_run, "dry_run", NF_KEY_BOOL),
+};
+#undef KEY
 
 static uint64_t sat_add(uint64_t a, uint64_t b)
 {
@@ -36,30 +53,30 @@ void nf_policy_defaults(struct nf_policy_params *p)
         p->dry_run = false;
 }
 
-int nf_policy_validate(const struct nf_policy_params *p, char *err, size_t errlen)
+int nf_policy_validate(const struct nf_policy_params *p, struct nf_check_error *e)
 {
         char a[32], b[32];
 
-        if (err && errlen)
-                err[0] = '\0';
+        /* Values the key table bounds, checked again for parameters built in code. */
         if ((unsigned)p->mode > NF_MODE_THRESHOLD)
-                return nf_err(-EINVAL, err, errlen, "mode: unknown mode %d", (int)p->mode);
-        if (p->mode == NF_MODE_PERIODIC && p->period_ns == 0)
-                return nf_err(-EINVAL, err, errlen, "period: must be above 0 in periodic mode");
+                return nf_check_fail(e, -EINVAL, "mode", NULL, "unknown mode %d", (int)p->mode);
+        if (p->period_ns == 0)
+                return nf_check_fail(e, -EINVAL, "period", NULL, "must be above 0");
         if (!nf_share_valid(p->threshold))
-                return nf_err(-EINVAL, err, errlen, "threshold: %s is outside 0%%..100%%",
-                              nf_format_share(p->threshold, a, sizeof(a)));
+                return nf_check_fail(e, -EINVAL, "threshold", NULL, "%s is outside 0%%..100%%",
+                                     nf_format_share(p->threshold, a, sizeof(a)));
         if (!nf_share_valid(p->target))
-                return nf_err(-EINVAL, err, errlen, "target: %s is outside 0%%..100%%",
-                              nf_format_share(p->target, a, sizeof(a)));
+                return nf_check_fail(e, -EINVAL, "target", NULL, "%s is outside 0%%..100%%",
+                                     nf_format_share(p->target, a, sizeof(a)));
+        if (p->batch_pages == 0)
+                return nf_check_fail(e, -EINVAL, "batch", NULL, "must be at least one page");
         /* Hysteresis needs the stop point at or below the trigger point; other modes
          * never look at the threshold, so an inherited one does not get in the way. */
         if (p->mode == NF_MODE_THRESHOLD && p->target > p->threshold)
-                return nf_err(-EINVAL, err, errlen, "target: %s is above the threshold %s",
-                              nf_format_share(p->target, a, sizeof(a)),
-                              nf_format_share(p->threshold, b, sizeof(b)));
-        if (p->batch_pages == 0)
-                return nf_err(-EINVAL, err, errlen, "batch: must be at least one page");
+                return nf_check_fail(e, -EINVAL, "target", "threshold",
+                                     "%s is above the threshold %s",
+                                     nf_format_share(p->target, a, sizeof(a)),
+                                     nf_format_share(p->threshold, b, sizeof(b)));
         return 0;
 }
 
@@ -235,30 +252,17 @@ int nf_policy_manual(const struct nf_policy_params *p, const struct nf_policy_st
 
 const char *nf_mode_name(enum nf_mode m)
 {
-        return (unsigned)m < sizeof(mode_names) / sizeof(mode_names[0]) ? mode_names[m] : "unknown";
-}
-
-/* ASCII case-insensitive match, independent of the locale. */
-static bool name_eq(const char *a, const char *b)
-{
-        for (; *a && *b; a++, b++) {
-                char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a - 'A' + 'a') : *a;
-
-                if (x != *b)
-                        return false;
-        }
-        return *a == *b;
+        return (unsigned)m <= NF_MODE_THRESHOLD ? mode_names[m] : "unknown";
 }
 
 int nf_mode_parse(const char *s, enum nf_mode *out)
 {
-        for (unsigned i = 0; s && i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
-                if (name_eq(s, mode_names[i])) {
-                        *out = (enum nf_mode)i;
-                        return 0;
-                }
-        }
-        return -EINVAL;
+        int i = s ? nf_key_enum_index(mode_names, s) : -1;
+
+        if (i < 0)
+                return -EINVAL;
+        *out = (enum nf_mode)i;
+        return 0;
 }
 
 const char *nf_phase_name(enum nf_phase ph)

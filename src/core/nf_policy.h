@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nf_err.h"
+#include "nf_keys.h"
 #include "nf_placement.h"
 
 enum nf_mode {
@@ -63,13 +65,31 @@ struct nf_decision {
         const char *reason; /* static text for logs and status */
 };
 
+/* The policy's keys, in this order in nf_policy_keys: one table drives parsing, the
+ * layering of [defaults] and [vm NAME], the vm report and numaflipctl's display. */
+enum nf_policy_field {
+        NF_PF_MODE,
+        NF_PF_PERIOD,
+        NF_PF_THRESHOLD,
+        NF_PF_TARGET,
+        NF_PF_COOLDOWN,
+        NF_PF_RATE_LIMIT,
+        NF_PF_BATCH,
+        NF_PF_DRY_RUN,
+        NF_PF_COUNT,
+};
+
+/* Over struct nf_policy_params, bounds included. */
+extern const struct nf_key nf_policy_keys[NF_PF_COUNT];
+
 void nf_policy_init(struct nf_policy_state *st);
 
 /* Fills in built-in defaults (threshold mode, 5% / 2%, ...). */
 void nf_policy_defaults(struct nf_policy_params *p);
 
-/* Checks a parameter set; 0 or -EINVAL with a message naming the field. */
-int nf_policy_validate(const struct nf_policy_params *p, char *err, size_t errlen);
+/* Checks a parameter set; 0, or -EINVAL with e naming the field at fault and the one it
+ * contradicts (e may be NULL). */
+int nf_policy_validate(const struct nf_policy_params *p, struct nf_check_error *e);
 
 /*
  * The decision for one sample taken at now_ns. prev and next may alias.

@@ -8,7 +8,24 @@
 #include "nf_err.h"
 #include "nf_units.h"
 
-static const char *const mode_names[] = {"off", "static", "dynamic"};
+static const char *const mode_names[] = {"off", "static", "dynamic", NULL};
+
+_Static_assert(sizeof(enum nf_pool_mode) == sizeof(int), "enum nf_pool_mode is not int-sized");
+
+#define KEY(field, name, kind, ...)                                                                \
+        NF_KEY_ENTRY(struct nf_pool_params, field, name, kind, __VA_ARGS__)
+const struct nf_key nf_pool_keys[NF_POOL_KEYS] = {
+    KEY(mode, "mode", NF_KEY_ENUM, .names = mode_names),
+    KEY(size, "size", NF_KEY_PAGES),
+    KEY(min, "min", NF_KEY_PAGES),
+    KEY(max, "max", NF_KEY_PAGES, .min = 1),
+    KEY(interval_ns, "interval", NF_KEY_DURATION, .min = NF_NS_PER_MS),
+    KEY(grow_above, "grow_above", NF_KEY_SHARE, .fmax = 1.0),
+    KEY(shrink_below, "shrink_below", NF_KEY_SHARE, .fmax = 1.0),
+    KEY(step, "step", NF_KEY_SHARE, .fmin_open = true, .fmax = 1.0),
+    KEY(nodes, "nodes", NF_KEY_NODES),
+};
+#undef KEY
 
 void nf_poolsize_defaults(struct nf_pool_params *p)
 {
@@ -23,44 +40,43 @@ void nf_poolsize_defaults(struct nf_pool_params *p)
         p->interval_ns = 10 * NF_NS_PER_SEC;
 }
 
-int nf_poolsize_validate(const struct nf_pool_params *p, char *err, size_t errlen)
+int nf_poolsize_validate(const struct nf_pool_params *p, struct nf_check_error *e)
 {
         char a[32], b[32];
 
-        if (err && errlen)
-                err[0] = '\0';
+        /* Values the key table bounds, checked again for parameters built in code. */
         if ((unsigned)p->mode > NF_POOL_DYNAMIC)
-                return nf_err(-EINVAL, err, errlen, "mode: unknown pool mode %d", (int)p->mode);
-        /* Off and static never look at the dynamic knobs. */
-        if (p->mode != NF_POOL_DYNAMIC)
-                return 0;
-        if (p->max == 0)
-                return nf_err(-EINVAL, err, errlen, "max: must be at least one page");
-        if (p->min > p->max)
-                return nf_err(-EINVAL, err, errlen, "min: %llu pages is above max (%llu pages)",
-                              (unsigned long long)p->min, (unsigned long long)p->max);
-        if (p->size < p->min || p->size > p->max)
-                return nf_err(-EINVAL, err, errlen,
-                              "size: %llu pages is outside min..max (%llu..%llu pages)",
-                              (unsigned long long)p->size, (unsigned long long)p->min,
-                              (unsigned long long)p->max);
+                return nf_check_fail(e, -EINVAL, "mode", NULL, "unknown pool mode %d",
+                                     (int)p->mode);
         if (!nf_share_valid(p->grow_above))
-                return nf_err(-EINVAL, err, errlen, "grow_above: %s is outside 0%%..100%%",
-                              nf_format_share(p->grow_above, a, sizeof(a)));
+                return nf_check_fail(e, -EINVAL, "grow_above", NULL, "%s is outside 0%%..100%%",
+                                     nf_format_share(p->grow_above, a, sizeof(a)));
         if (!nf_share_valid(p->shrink_below))
-                return nf_err(-EINVAL, err, errlen, "shrink_below: %s is outside 0%%..100%%",
-                              nf_format_share(p->shrink_below, a, sizeof(a)));
-        if (p->shrink_below >= p->grow_above)
-                return nf_err(-EINVAL, err, errlen,
-                              "shrink_below: %s must be below grow_above (%s)",
-                              nf_format_share(p->shrink_below, a, sizeof(a)),
-                              nf_format_share(p->grow_above, b, sizeof(b)));
+                return nf_check_fail(e, -EINVAL, "shrink_below", NULL, "%s is outside 0%%..100%%",
+                                     nf_format_share(p->shrink_below, a, sizeof(a)));
         if (!(p->step > 0.0 && p->step <= 1.0))
-                return nf_err(-EINVAL, err, errlen,
-                              "step: %s is outside 0%%..100%% (exclusive of 0)",
-                              nf_format_share(p->step, a, sizeof(a)));
+                return nf_check_fail(e, -EINVAL, "step", NULL,
+                                     "%s is outside 0%%..100%% (exclusive of 0)",
+                                     nf_format_share(p->step, a, sizeof(a)));
         if (p->interval_ns == 0)
-                return nf_err(-EINVAL, err, errlen, "interval: must be above 0");
+                return nf_check_fail(e, -EINVAL, "interval", NULL, "must be above 0");
+        if (p->max == 0)
+                return nf_check_fail(e, -EINVAL, "max", NULL, "must be at least one page");
+        if (p->min > p->max)
+                return nf_check_fail(e, -EINVAL, "min", "max",
+                                     "%llu pages is above max (%llu pages)",
+                                     (unsigned long long)p->min, (unsigned long long)p->max);
+        if (p->shrink_below >= p->grow_above)
+                return nf_check_fail(e, -EINVAL, "shrink_below", "grow_above",
+                                     "%s must be below grow_above (%s)",
+                                     nf_format_share(p->shrink_below, a, sizeof(a)),
+                                     nf_format_share(p->grow_above, b, sizeof(b)));
+        /* A static pool is just size; only a dynamic one starts from size within bounds. */
+        if (p->mode == NF_POOL_DYNAMIC && (p->size < p->min || p->size > p->max))
+                return nf_check_fail(e, -EINVAL, "size", p->size < p->min ? "min" : "max",
+                                     "%llu pages is outside min..max (%llu..%llu pages)",
+                                     (unsigned long long)p->size, (unsigned long long)p->min,
+                                     (unsigned long long)p->max);
         return 0;
 }
 
@@ -135,23 +151,15 @@ uint64_t nf_poolsize_next(const struct nf_pool_params *p, uint64_t size, uint64_
 
 const char *nf_pool_mode_name(enum nf_pool_mode m)
 {
-        return (unsigned)m < sizeof(mode_names) / sizeof(mode_names[0]) ? mode_names[m] : "unknown";
+        return (unsigned)m <= NF_POOL_DYNAMIC ? mode_names[m] : "unknown";
 }
 
 int nf_pool_mode_parse(const char *s, enum nf_pool_mode *out)
 {
-        for (unsigned i = 0; s && i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
-                const char *a = s, *b = mode_names[i];
+        int i = s ? nf_key_enum_index(mode_names, s) : -1;
 
-                /* ASCII case-insensitive, independent of the locale. */
-                while (*a && *b && ((*a >= 'A' && *a <= 'Z') ? *a - 'A' + 'a' : *a) == *b) {
-                        a++;
-                        b++;
-                }
-                if (!*a && !*b) {
-                        *out = (enum nf_pool_mode)i;
-                        return 0;
-                }
-        }
-        return -EINVAL;
+        if (i < 0)
+                return -EINVAL;
+        *out = (enum nf_pool_mode)i;
+        return 0;
 }

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "nf_policy.h"
 #include "nf_proto.h"
 #include "nf_units.h"
 
@@ -270,6 +271,22 @@ static void print_status(const json_t *r)
         }
 }
 
+/* The policy, key by key in the daemon's own order, each value as it would be written. */
+static void print_policy(const json_t *policy)
+{
+        for (int f = 0; f < NF_PF_COUNT; f++) {
+                const struct nf_key *k = &nf_policy_keys[f];
+                const json_t *v = json_object_get(policy, k->name);
+                union nf_key_value val;
+                char vb[64];
+                if (nf_proto_key_value(k, json_object_get(v, "value"), &val) == 0)
+                        nf_key_format(k, &val, vb, sizeof(vb));
+                else
+                        snprintf(vb, sizeof(vb), "?");
+                printf("    %-11s %-14s %s\n", k->name, vb, jstr(v, "source"));
+        }
+}
+
 static void print_vm(const json_t *r)
 {
         char a[32], b[32], c[32], e[32];
@@ -277,7 +294,8 @@ static void print_vm(const json_t *r)
         const json_t *v;
         printf("%s (id %lld%s%s)\n", jstr(r, "name"), jint(r, "id"),
                *jstr(r, "uuid") ? ", uuid " : "", *jstr(r, "uuid") ? jstr(r, "uuid") : "");
-        printf("  home nodes    %s (backend says %s)\n", jstr(r, "home"), jstr(r, "backend_home"));
+        printf("  home nodes    %s, from %s (backend says %s)\n", jstr(r, "home"),
+               jstr(r, "home_rule"), jstr(r, "backend_home"));
         printf("  memory        %s, remote %s = %s (max seen %s)\n",
                size_str(jint(r, "total_bytes"), a, sizeof(a)),
                size_str(jint(r, "remote_bytes"), b, sizeof(b)),
@@ -301,31 +319,14 @@ static void print_vm(const json_t *r)
                        size_str(jint(m, "goal_pages") * 4096LL, b, sizeof(b)), jint(m, "batches"),
                        jint(m, "target_node"));
         printf("  policy\n");
-        const char *key;
-        json_object_foreach((json_t *)json_object_get(r, "policy"), key, v)
-        {
-                const json_t *val = json_object_get(v, "value");
-                char vb[64];
-                if (strcmp(key, "threshold") == 0 || strcmp(key, "target") == 0)
-                        nf_format_share(json_number_value(val), vb, sizeof(vb));
-                else if (strcmp(key, "period") == 0 || strcmp(key, "cooldown") == 0)
-                        dur_str((long long)json_integer_value(val), vb, sizeof(vb));
-                else if (strcmp(key, "rate_limit") == 0)
-                        nf_format_rate((uint64_t)json_integer_value(val), vb, sizeof(vb));
-                else if (strcmp(key, "batch") == 0)
-                        snprintf(vb, sizeof(vb), "%lld pages", (long long)json_integer_value(val));
-                else if (json_is_string(val))
-                        snprintf(vb, sizeof(vb), "%s", json_string_value(val));
-                else
-                        snprintf(vb, sizeof(vb), "%s", json_is_true(val) ? "yes" : "no");
-                printf("    %-11s %-14s %s\n", key, vb, jstr(v, "source"));
-        }
+        print_policy(json_object_get(r, "policy"));
         const json_t *n = json_object_get(r, "counters");
         const json_t *by = json_object_get(n, "migrations");
-        printf("  counters      %lld pages tried, %lld moved (%s), %lld failed, %lld batches\n",
+        printf("  counters      %lld pages tried, %lld moved (%s), %lld skipped, %lld failed, "
+               "%lld batches\n",
                jint(n, "pages_tried"), jint(n, "pages_moved"),
-               size_str(jint(n, "bytes_moved"), a, sizeof(a)), jint(n, "pages_failed"),
-               jint(n, "batches"));
+               size_str(jint(n, "bytes_moved"), a, sizeof(a)), jint(n, "pages_skipped"),
+               jint(n, "pages_failed"), jint(n, "batches"));
         printf("  migrations    %lld threshold, %lld periodic, %lld manual; %lld completed, %lld "
                "abandoned, %lld dry runs\n",
                jint(by, "threshold"), jint(by, "periodic"), jint(by, "manual"),
@@ -340,14 +341,20 @@ static void print_pools(const json_t *r)
         const json_t *n;
         printf("pool mode %s%s\n", jstr(r, "mode"),
                json_is_true(json_object_get(r, "supported")) ? "" : " (backend has no pools)");
-        printf("%-5s %-8s %10s %10s %10s %10s %10s %10s\n", "NODE", "ENABLED", "TARGET", "HELD",
-               "PEAK", "HITS", "MISSES", "FALLBACKS");
+        printf("%-5s %-8s %10s %10s %10s %10s %10s %10s %9s\n", "NODE", "ENABLED", "TARGET", "HELD",
+               "HANDED", "HITS", "MISSES", "FALLBACKS", "HIT RATE");
         json_array_foreach(json_object_get(r, "nodes"), i, n)
         {
-                printf("%-5lld %-8s %10lld %10lld %10lld %10lld %10lld %10lld\n", jint(n, "node"),
-                       json_is_true(json_object_get(n, "enabled")) ? "yes" : "no",
-                       jint(n, "target_pages"), jint(n, "held_pages"), jint(n, "handed_pages"),
-                       jint(n, "hits"), jint(n, "misses"), jint(n, "fallbacks"));
+                /* Counters since the host began counting; the hit rate is the last interval's. */
+                const json_t *iv = json_object_get(n, "interval");
+                const json_t *rate = json_object_get(iv, "hit_rate");
+                char hr[32] = "-";
+                if (json_is_number(rate))
+                        nf_format_share(json_number_value(rate), hr, sizeof(hr));
+                printf("%-5lld %-8s %10lld %10lld %10lld %10lld %10lld %10lld %9s\n",
+                       jint(n, "node"), json_is_true(json_object_get(n, "enabled")) ? "yes" : "no",
+                       jint(n, "target_pages"), jint(n, "held_pages"), jint(n, "handed_out_pages"),
+                       jint(n, "hits"), jint(n, "misses"), jint(n, "fallbacks"), hr);
         }
 }
 

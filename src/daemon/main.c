@@ -58,7 +58,7 @@ static void on_term(evutil_socket_t fd, short what, void *arg)
         struct nf_main *m = arg;
         nf_notice("signal %d: stopping", (int)fd);
         nf_notify_stopping();
-        m->d.stopping = true;
+        nf_daemon_stop(&m->d);
         event_base_loopbreak(m->d.base);
 }
 

@@ -2,31 +2,132 @@
 #include "nf_config.h"
 
 #include <errno.h>
-#include <stddef.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <ini.h>
 
+#include "nf_err.h"
+#include "nf_keys.h"
 #include "nf_placement.h"
 #include "nf_proto.h"
 #include "nf_units.h"
 
-#define SIM_VM_PREFIX "sim.vm "
-#define VM_PREFIX "vm "
-#define SIM_HOME_UNSET UINT_MAX
+#define SECTION_MAX 80 /* a section's name as kept: kind, a blank, its argument */
 
-static const char *const field_names[NF_PF_COUNT] = {
-    [NF_PF_MODE] = "mode",     [NF_PF_PERIOD] = "period",     [NF_PF_THRESHOLD] = "threshold",
-    [NF_PF_TARGET] = "target", [NF_PF_COOLDOWN] = "cooldown", [NF_PF_RATE_LIMIT] = "rate_limit",
-    [NF_PF_BATCH] = "batch",   [NF_PF_DRY_RUN] = "dry_run",
+/*
+ * Where each section header and key was written, found by (section, key) through a
+ * small open-addressing index: a file with a thousand [vm] sections must not take
+ * quadratic time to check for duplicates.
+ */
+struct origin {
+        char section[SECTION_MAX];
+        char key[32]; /* empty: the section's header */
+        unsigned line;
 };
 
-const char *nf_policy_field_name(enum nf_policy_field f)
+struct nf_config_origins {
+        struct origin *v;
+        size_t nr, cap;
+        uint32_t *index; /* slots: 1 + position in v, 0 free */
+        size_t slots;
+};
+
+static uint64_t origin_hash(const char *section, const char *key)
 {
-        return f < NF_PF_COUNT ? field_names[f] : "?";
+        uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a over "section\0key" */
+
+        for (const char *s = section; *s; s++)
+                h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+        h = (h ^ 0xff) * 0x100000001b3ull;
+        for (const char *s = key; *s; s++)
+                h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+        return h;
+}
+
+static const struct origin *origin_find(const struct nf_config_origins *o, const char *section,
+                                        const char *key)
+{
+        if (!o || !o->slots)
+                return NULL;
+        key = key ? key : "";
+        for (size_t i = origin_hash(section, key) & (o->slots - 1);; i = (i + 1) & (o->slots - 1)) {
+                uint32_t at = o->index[i];
+
+                if (!at)
+                        return NULL;
+                if (strcmp(o->v[at - 1].section, section) == 0 &&
+                    strcmp(o->v[at - 1].key, key) == 0)
+                        return &o->v[at - 1];
+        }
+}
+
+static void origin_slot(struct nf_config_origins *o, size_t at)
+{
+        const struct origin *r = &o->v[at];
+        size_t i = origin_hash(r->section, r->key) & (o->slots - 1);
+
+        while (o->index[i])
+                i = (i + 1) & (o->slots - 1);
+        o->index[i] = (uint32_t)(at + 1);
+}
+
+/* Records a header (key NULL) or a key; -EEXIST with *first when it was there before. */
+static int origin_add(struct nf_config_origins *o, const char *section, const char *key,
+                      unsigned line, const struct origin **first)
+{
+        const struct origin *old = origin_find(o, section, key);
+
+        if (old) {
+                *first = old;
+                return -EEXIST;
+        }
+        if (o->nr == o->cap) {
+                size_t cap = o->cap ? o->cap * 2 : 64;
+                struct origin *v = realloc(o->v, cap * sizeof(*v));
+
+                if (!v)
+                        return -ENOMEM;
+                o->v = v;
+                o->cap = cap;
+        }
+        if ((o->nr + 1) * 2 > o->slots) {
+                size_t slots = o->slots ? o->slots * 2 : 128;
+                uint32_t *index = calloc(slots, sizeof(*index));
+
+                if (!index)
+                        return -ENOMEM;
+                free(o->index);
+                o->index = index;
+                o->slots = slots;
+                for (size_t i = 0; i < o->nr; i++)
+                        origin_slot(o, i);
+        }
+        struct origin *r = &o->v[o->nr];
+        snprintf(r->section, sizeof(r->section), "%s", section);
+        snprintf(r->key, sizeof(r->key), "%s", key ? key : "");
+        r->line = line;
+        origin_slot(o, o->nr++);
+        return 0;
+}
+
+static void origins_free(struct nf_config_origins *o)
+{
+        if (!o)
+                return;
+        free(o->v);
+        free(o->index);
+        free(o);
+}
+
+static unsigned origin_line(const struct nf_config *c, const char *section, const char *key)
+{
+        const struct origin *r = origin_find(c->origins, section, key);
+
+        return r ? r->line : 0;
 }
 
 /* Parser state threaded through inih. */
@@ -34,12 +135,13 @@ struct parse_ctx {
         struct nf_config *c;
         const char *name; /* file name for messages */
         unsigned line;    /* line inih is handling (counted by our reader) */
+        /* The section being read, from its header: its kind ("vm", "sim.vm"), its
+         * argument, and both as kept ("vm web1"). */
+        char kind[SECTION_MAX], arg[SECTION_MAX], section[SECTION_MAX];
         unsigned section_line;
-        /* header lines of the sections whose cross-field errors are found at the end */
-        unsigned defaults_line, pool_line, sim_line;
-        unsigned sim_vm_line[NF_SIM_MAX_VMS];
+        bool section_bad; /* its header was refused: skip its keys */
         unsigned fail_line;
-        int errnum; /* a read error */ /* line of the first error we reported */
+        int errnum; /* a read error */
         int failed;
         char *err;
         size_t errlen;
@@ -48,40 +150,94 @@ struct parse_ctx {
         const char *text;
 };
 
-static void fail(struct parse_ctx *p, const char *section, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void fail_at(struct parse_ctx *p, unsigned line, const char *section, const char *key,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static void fail(struct parse_ctx *p, const char *section, const char *key, const char *fmt, ...)
+/* Reports the first error: "FILE:LINE: [SECTION] KEY: message". */
+static void fail_at(struct parse_ctx *p, unsigned line, const char *section, const char *key,
+                    const char *fmt, ...)
 {
+        char msg[NF_ERR_MAX / 2], where[PATH_MAX + 16];
+        va_list ap;
+
         if (p->failed++)
                 return; /* the first error is the one worth reading */
-        p->fail_line = p->line;
-        char msg[256];
-        va_list ap;
+        p->fail_line = line;
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        char where[PATH_MAX + 16];
-        if (p->line)
-                snprintf(where, sizeof(where), "%s:%u", p->name, p->line);
+        if (line)
+                snprintf(where, sizeof(where), "%s:%u", p->name, line);
         else
                 snprintf(where, sizeof(where), "%s", p->name);
-        if (!*section)
-                snprintf(p->err, p->errlen, "%s: %s: %s", where, key, msg);
+        if (!section || !*section)
+                nf_err(0, p->err, p->errlen, "%s: %s: %s", where, key, msg);
         else if (key)
-                snprintf(p->err, p->errlen, "%s: [%s] %s: %s", where, section, key, msg);
+                nf_err(0, p->err, p->errlen, "%s: [%s] %s: %s", where, section, key, msg);
         else
-                snprintf(p->err, p->errlen, "%s: [%s]: %s", where, section, msg);
+                nf_err(0, p->err, p->errlen, "%s: [%s]: %s", where, section, msg);
 }
 
-/* An error about a whole section, at its header's line. */
-static void fail_header(struct parse_ctx *p, const char *section, const char *msg)
+/* An error about the key on the line being read. */
+#define fail_key(p, key, ...) fail_at((p), (p)->line, (p)->section, (key), __VA_ARGS__)
+/* An error about the section being read, at its header's line. */
+#define fail_section(p, ...) fail_at((p), (p)->section_line, (p)->section, NULL, __VA_ARGS__)
+
+/* The log level by name (syslog's names; "error" too). */
+static int parse_log_level(const char *value, void *field, char *err, size_t errlen)
 {
-        unsigned line = p->line;
-        p->line = p->section_line;
-        fail(p, section, NULL, "%s", msg);
-        p->line = line;
+        if (nf_log_level_parse(value, field) == 0)
+                return 0;
+        return nf_err(-EINVAL, err, errlen,
+                      "invalid log level '%s' (expected err, warning, notice, info or debug)",
+                      value);
 }
+
+static int parse_backend(const char *value, void *field, char *err, size_t errlen)
+{
+        if (strcmp(value, "auto") && !nf_backend_find(value))
+                return nf_err(-EINVAL, err, errlen,
+                              "unknown backend '%s' (expected auto, xen, linux or sim)", value);
+        snprintf(field, 16, "%s", value);
+        return 0;
+}
+
+/* Owner read and write at least: the daemon must be able to use its own socket. */
+static int parse_socket_mode(const char *value, void *field, char *err, size_t errlen)
+{
+        char *end;
+        unsigned long m;
+
+        errno = 0;
+        m = strtoul(value, &end, 8);
+        if (errno || end == value || *end || m > 0777 || (m & 0600) != 0600)
+                return nf_err(-EINVAL, err, errlen,
+                              "invalid mode '%s' (octal, at most 0777, owner rw required)", value);
+        *(mode_t *)field = (mode_t)m;
+        return 0;
+}
+
+_Static_assert(sizeof(enum nf_log_level) == sizeof(int), "enum nf_log_level is not int-sized");
+
+#define DKEY(field, name, kind, ...) NF_KEY_ENTRY(struct nf_config, field, name, kind, __VA_ARGS__)
+static const struct nf_key daemon_keys[] = {
+    DKEY(backend, "backend", NF_KEY_STRING, .parse = parse_backend),
+    DKEY(socket_path, "socket", NF_KEY_PATH),
+    DKEY(socket_group, "socket_group", NF_KEY_STRING),
+    DKEY(socket_mode, "socket_mode", NF_KEY_OCTAL, .parse = parse_socket_mode),
+    DKEY(poll_ns, "poll", NF_KEY_DURATION, .min = NF_NS_PER_MS),
+    DKEY(log_level, "log_level", NF_KEY_UINT, .parse = parse_log_level),
+    DKEY(global_rate_limit, "rate_limit", NF_KEY_RATE),
+    DKEY(batch_time_ns, "batch_time", NF_KEY_DURATION, .min = NF_NS_PER_MS),
+};
+#undef DKEY
+
+/* What [vm NAME] holds besides the policy keys. */
+static const struct nf_key vm_keys[] = {
+    NF_KEY_ENTRY(struct nf_vm_config, home, "home", NF_KEY_NODES),
+};
+
+#define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
 
 static void set_defaults(struct nf_config *c)
 {
@@ -97,399 +253,300 @@ static void set_defaults(struct nf_config *c)
         nf_policy_defaults(&c->defaults.v);
         nf_poolsize_defaults(&c->pool);
         c->pool.mode = NF_POOL_OFF; /* pools need hypervisor support: opt in */
-        c->pool_nodes = 0;
-        nf_sim_config_defaults(&c->sim);
 }
 
 struct nf_config *nf_config_new(void)
 {
+        size_t nb;
+        const struct nf_backend_ops *const *be = nf_backends(&nb);
         struct nf_config *c = calloc(1, sizeof(*c));
+
         if (!c)
                 return NULL;
         set_defaults(c);
+        c->origins = calloc(1, sizeof(*c->origins));
+        if (!c->origins) {
+                free(c);
+                return NULL;
+        }
+        for (size_t i = 0; i < nb && i < NF_CONFIG_MAX_BACKENDS; i++) {
+                if (!be[i]->compiled_in || !be[i]->conf_new)
+                        continue;
+                c->backend_conf[i] = be[i]->conf_new();
+                if (!c->backend_conf[i]) {
+                        nf_config_free(c);
+                        return NULL;
+                }
+        }
         return c;
 }
 
 void nf_config_free(struct nf_config *c)
 {
+        size_t nb;
+        const struct nf_backend_ops *const *be = nf_backends(&nb);
+
         if (!c)
                 return;
+        for (size_t i = 0; i < nb && i < NF_CONFIG_MAX_BACKENDS; i++)
+                if (c->backend_conf[i])
+                        be[i]->conf_free(c->backend_conf[i]);
+        origins_free(c->origins);
         free(c->vms);
         free(c);
 }
 
-/* A policy key in [defaults] or [vm NAME]; 1 when key was one, with errors reported. */
-static int policy_key(struct parse_ctx *p, struct nf_policy_layer *l, const char *section,
-                      const char *key, const char *value)
+const void *nf_config_backend(const struct nf_config *c, const struct nf_backend_ops *ops)
 {
-        char e[200];
-        int rc = 0;
-        enum nf_policy_field f;
-        struct nf_policy_params *v = &l->v;
-        int b = 0;
+        size_t nb;
+        const struct nf_backend_ops *const *be = nf_backends(&nb);
 
-        if (strcmp(key, "mode") == 0) {
-                f = NF_PF_MODE;
-                if (nf_mode_parse(value, &v->mode) != 0) {
-                        fail(p, section, key,
-                             "invalid mode '%s' (expected off, monitor, periodic or threshold)",
-                             value);
-                        return 1;
-                }
-        } else if (strcmp(key, "period") == 0) {
-                f = NF_PF_PERIOD;
-                rc = nf_parse_duration(value, &v->period_ns, e, sizeof(e));
-        } else if (strcmp(key, "threshold") == 0) {
-                f = NF_PF_THRESHOLD;
-                rc = nf_parse_share(value, &v->threshold, e, sizeof(e));
-        } else if (strcmp(key, "target") == 0) {
-                f = NF_PF_TARGET;
-                rc = nf_parse_share(value, &v->target, e, sizeof(e));
-        } else if (strcmp(key, "cooldown") == 0) {
-                f = NF_PF_COOLDOWN;
-                rc = nf_parse_duration(value, &v->cooldown_ns, e, sizeof(e));
-        } else if (strcmp(key, "rate_limit") == 0) {
-                f = NF_PF_RATE_LIMIT;
-                rc = nf_parse_rate(value, &v->rate_limit, e, sizeof(e));
-        } else if (strcmp(key, "batch") == 0) {
-                f = NF_PF_BATCH;
-                rc = nf_parse_pages(value, &v->batch_pages, e, sizeof(e));
-                if (rc == 0 && v->batch_pages == 0) {
-                        fail(p, section, key, "batch must be at least one page");
-                        return 1;
-                }
-        } else if (strcmp(key, "dry_run") == 0) {
-                f = NF_PF_DRY_RUN;
-                rc = nf_parse_bool(value, &b, e, sizeof(e));
-                v->dry_run = b;
-        } else {
-                return 0;
+        for (size_t i = 0; i < nb && i < NF_CONFIG_MAX_BACKENDS; i++)
+                if (be[i] == ops)
+                        return c->backend_conf[i];
+        return NULL;
+}
+
+/* A policy key into a layer; -ENOENT when key is not one. */
+static int policy_key(struct parse_ctx *p, struct nf_policy_layer *l, const char *key,
+                      const char *value)
+{
+        char e[NF_ERR_MAX / 4];
+        const struct nf_key *k = nf_key_find(nf_policy_keys, NF_PF_COUNT, key);
+
+        if (!k)
+                return -ENOENT;
+        if (nf_key_parse(k, &l->v, value, e, sizeof(e)) < 0) {
+                fail_key(p, key, "%s", e);
+                return -EINVAL;
         }
-        if (rc != 0) {
-                fail(p, section, key, "%s", e);
-                return 1;
+        l->set |= 1u << (k - nf_policy_keys);
+        l->line[k - nf_policy_keys] = p->line;
+        return 0;
+}
+
+/* A key of a table over base; -ENOENT when key is not in it. */
+static int table_key(struct parse_ctx *p, const struct nf_key *table, size_t n, void *base,
+                     const char *key, const char *value)
+{
+        char e[NF_ERR_MAX / 4];
+        const struct nf_key *k = nf_key_find(table, n, key);
+
+        if (!k)
+                return -ENOENT;
+        if (nf_key_parse(k, base, value, e, sizeof(e)) < 0) {
+                fail_key(p, key, "%s", e);
+                return -EINVAL;
         }
-        l->set |= 1u << f;
-        l->line[f] = p->line;
-        return 1;
+        return 0;
 }
 
 static struct nf_vm_config *vm_section(struct parse_ctx *p, const char *name)
 {
         struct nf_config *c = p->c;
-        for (size_t i = 0; i < c->nr_vms; i++)
-                if (strcmp(c->vms[i].name, name) == 0)
-                        return &c->vms[i];
-        struct nf_vm_config *n = realloc(c->vms, (c->nr_vms + 1) * sizeof(*n));
-        if (!n)
-                return NULL;
-        c->vms = n;
+
+        /* Keys of one section come together, and a name has one section. */
+        if (c->nr_vms && strcmp(c->vms[c->nr_vms - 1].name, name) == 0)
+                return &c->vms[c->nr_vms - 1];
+        if ((c->nr_vms & (c->nr_vms - 1)) == 0) { /* 0, 1, 2, 4, ...: grow by doubling */
+                struct nf_vm_config *n =
+                    realloc(c->vms, (c->nr_vms ? c->nr_vms * 2 : 1) * sizeof(*n));
+                if (!n)
+                        return NULL;
+                c->vms = n;
+        }
         struct nf_vm_config *vm = &c->vms[c->nr_vms++];
         memset(vm, 0, sizeof(*vm));
-        snprintf(vm->name, sizeof(vm->name), "%s", name);
+        snprintf(vm->name, sizeof(vm->name), "%.*s", NF_NAME_MAX - 1, name);
         vm->line = p->section_line;
         return vm;
 }
 
-static struct nf_sim_vm_config *sim_vm_section(struct parse_ctx *p, const char *section,
-                                               const char *name)
+/* The backend owning sections of kind ("sim" or "sim.vm"); NULL when none does. */
+static const struct nf_backend_ops *section_backend(const char *kind, size_t *idx)
 {
-        struct nf_sim_config *s = &p->c->sim;
-        for (size_t i = 0; i < s->nr_vms; i++)
-                if (strcmp(s->vm[i].name, name) == 0)
-                        return &s->vm[i];
-        if (s->nr_vms >= NF_SIM_MAX_VMS) {
-                char msg[64];
-                snprintf(msg, sizeof(msg), "too many simulated VMs (at most %d)", NF_SIM_MAX_VMS);
-                fail_header(p, section, msg);
-                return NULL;
+        size_t nb;
+        const struct nf_backend_ops *const *be = nf_backends(&nb);
+
+        for (size_t i = 0; i < nb; i++) {
+                size_t n = strlen(be[i]->name);
+
+                if (strncmp(kind, be[i]->name, n) == 0 && (kind[n] == '\0' || kind[n] == '.')) {
+                        *idx = i;
+                        return be[i];
+                }
         }
-        p->sim_vm_line[s->nr_vms] = p->section_line;
-        struct nf_sim_vm_config *vm = &s->vm[s->nr_vms++];
-        memset(vm, 0, sizeof(*vm));
-        snprintf(vm->name, sizeof(vm->name), "%s", name);
-        vm->memory_pages = 262144; /* 1 GiB */
-        vm->home = SIM_HOME_UNSET; /* [sim] nodes may come later in the file */
-        vm->migratable = true;
-        return vm;
+        return NULL;
 }
 
-/* A section name's argument ("vm web1 " -> "web1") into buf, checked for length and
- * emptiness; blanks around it would keep it from ever matching a guest. */
-static const char *section_arg(struct parse_ctx *p, const char *section, const char *prefix,
-                               char buf[NF_NAME_MAX])
+/* A key of a backend's section, or one of [vm NAME] the daemon does not know. */
+static void backend_key(struct parse_ctx *p, size_t i, const char *kind, const char *key,
+                        const char *value)
 {
-        const char *name = section + strlen(prefix);
-        name += strspn(name, " \t");
-        size_t len = strlen(name);
-        while (len && (name[len - 1] == ' ' || name[len - 1] == '\t'))
-                len--;
-        if (!len) {
-                char msg[64];
-                snprintf(msg, sizeof(msg), "section needs a name, e.g. [%sweb1]", prefix);
-                fail_header(p, section, msg);
-                return NULL;
-        }
-        if (len >= NF_NAME_MAX) {
-                char msg[64];
-                snprintf(msg, sizeof(msg), "name longer than %d characters", NF_NAME_MAX - 1);
-                fail_header(p, section, msg);
-                return NULL;
-        }
-        memcpy(buf, name, len);
-        buf[len] = '\0';
-        return buf;
+        size_t nb;
+        const struct nf_backend_ops *ops = nf_backends(&nb)[i];
+        char e[NF_ERR_MAX / 4] = "";
+        int rc = -ENOENT;
+
+        if (p->c->backend_conf[i])
+                rc = ops->conf_key(p->c->backend_conf[i], kind, p->arg[0] ? p->arg : NULL, key,
+                                   value, e, sizeof(e));
+        if (rc == -ENOENT)
+                fail_key(p, key, "unknown key");
+        else if (rc < 0)
+                fail_key(p, key, "%s", e[0] ? e : strerror(-rc));
 }
 
-static int daemon_key(struct parse_ctx *p, const char *section, const char *key, const char *value)
+/* A key the daemon does not know in [vm NAME]: one of a backend's, or unknown. */
+static void vm_backend_key(struct parse_ctx *p, const char *key, const char *value)
 {
-        struct nf_config *c = p->c;
-        char e[200];
-        int rc = 0;
-        if (strcmp(key, "backend") == 0) {
-                if (strcmp(value, "auto") && strcmp(value, "sim") && strcmp(value, "xen") &&
-                    strcmp(value, "linux")) {
-                        fail(p, section, key,
-                             "unknown backend '%s' (expected auto, xen, linux or sim)", value);
-                        return 1;
-                }
-                snprintf(c->backend, sizeof(c->backend), "%s", value);
-        } else if (strcmp(key, "socket") == 0) {
-                if (value[0] != '/' || strlen(value) >= sizeof(c->socket_path)) {
-                        fail(p, section, key, "socket must be an absolute path shorter than %zu",
-                             sizeof(c->socket_path));
-                        return 1;
-                }
-                snprintf(c->socket_path, sizeof(c->socket_path), "%s", value);
-        } else if (strcmp(key, "socket_group") == 0) {
-                if (strlen(value) >= sizeof(c->socket_group)) {
-                        fail(p, section, key, "group name too long");
-                        return 1;
-                }
-                snprintf(c->socket_group, sizeof(c->socket_group), "%s", value);
-        } else if (strcmp(key, "socket_mode") == 0) {
-                char *end;
-                errno = 0;
-                unsigned long m = strtoul(value, &end, 8);
-                if (errno || end == value || *end || m > 0777 || (m & 0600) != 0600) {
-                        fail(p, section, key,
-                             "invalid mode '%s' (octal, at most 0777, owner rw required)", value);
-                        return 1;
-                }
-                c->socket_mode = (mode_t)m;
-        } else if (strcmp(key, "poll") == 0) {
-                rc = nf_parse_duration(value, &c->poll_ns, e, sizeof(e));
-                if (rc == 0 && c->poll_ns < NF_NS_PER_MS) {
-                        fail(p, section, key, "poll interval '%s' is below 1ms", value);
-                        return 1;
-                }
-        } else if (strcmp(key, "log_level") == 0) {
-                if (nf_log_level_parse(value, &c->log_level) != 0) {
-                        fail(p, section, key,
-                             "invalid log level '%s' (expected err, warning, notice, info or "
-                             "debug)",
-                             value);
-                        return 1;
-                }
-        } else if (strcmp(key, "rate_limit") == 0) {
-                rc = nf_parse_rate(value, &c->global_rate_limit, e, sizeof(e));
-        } else if (strcmp(key, "batch_time") == 0) {
-                rc = nf_parse_duration(value, &c->batch_time_ns, e, sizeof(e));
-                if (rc == 0 && c->batch_time_ns < NF_NS_PER_MS) {
-                        fail(p, section, key, "batch_time '%s' is below 1ms", value);
-                        return 1;
-                }
-        } else {
-                fail(p, section, key, "unknown key");
-                return 1;
-        }
-        if (rc)
-                fail(p, section, key, "%s", e);
-        return 1;
-}
+        size_t nb;
+        const struct nf_backend_ops *const *be = nf_backends(&nb);
+        char e[NF_ERR_MAX / 4] = "";
 
-static int pool_key(struct parse_ctx *p, const char *section, const char *key, const char *value)
-{
-        struct nf_pool_params *pp = &p->c->pool;
-        char e[200];
-        int rc = 0;
-        if (strcmp(key, "mode") == 0) {
-                if (nf_pool_mode_parse(value, &pp->mode) != 0) {
-                        fail(p, section, key,
-                             "invalid pool mode '%s' (expected off, static or dynamic)", value);
-                        return 1;
-                }
-        } else if (strcmp(key, "size") == 0) {
-                rc = nf_parse_pages(value, &pp->size, e, sizeof(e));
-        } else if (strcmp(key, "min") == 0) {
-                rc = nf_parse_pages(value, &pp->min, e, sizeof(e));
-        } else if (strcmp(key, "max") == 0) {
-                rc = nf_parse_pages(value, &pp->max, e, sizeof(e));
-        } else if (strcmp(key, "interval") == 0) {
-                rc = nf_parse_duration(value, &pp->interval_ns, e, sizeof(e));
-        } else if (strcmp(key, "grow_above") == 0) {
-                rc = nf_parse_share(value, &pp->grow_above, e, sizeof(e));
-        } else if (strcmp(key, "shrink_below") == 0) {
-                rc = nf_parse_share(value, &pp->shrink_below, e, sizeof(e));
-        } else if (strcmp(key, "step") == 0) {
-                rc = nf_parse_share(value, &pp->step, e, sizeof(e));
-        } else if (strcmp(key, "nodes") == 0) {
-                rc = nf_nodemask_parse(value, NF_MAX_NODES, &p->c->pool_nodes, e, sizeof(e));
-        } else {
-                fail(p, section, key, "unknown key");
-                return 1;
+        for (size_t i = 0; i < nb && i < NF_CONFIG_MAX_BACKENDS; i++) {
+                if (!p->c->backend_conf[i])
+                        continue;
+                int rc =
+                    be[i]->conf_key(p->c->backend_conf[i], "vm", p->arg, key, value, e, sizeof(e));
+                if (rc == -ENOENT)
+                        continue;
+                if (rc < 0)
+                        fail_key(p, key, "%s", e[0] ? e : strerror(-rc));
+                return;
         }
-        if (rc)
-                fail(p, section, key, "%s", e);
-        return 1;
-}
-
-static int sim_key(struct parse_ctx *p, const char *section, const char *key, const char *value)
-{
-        struct nf_sim_config *s = &p->c->sim;
-        char e[200];
-        int rc = 0;
-        uint64_t u = 0;
-        if (strcmp(key, "seed") == 0) {
-                rc = nf_parse_u64(value, UINT64_MAX, &s->seed, e, sizeof(e));
-        } else if (strcmp(key, "nodes") == 0) {
-                rc = nf_parse_u64(value, NF_MAX_NODES, &u, e, sizeof(e));
-                if (rc == 0 && u == 0) {
-                        fail(p, section, key, "a host needs at least one node");
-                        return 1;
-                }
-                s->nr_nodes = (unsigned)u;
-        } else if (strcmp(key, "node_size") == 0) {
-                rc = nf_parse_pages(value, &s->node_pages, e, sizeof(e));
-        } else if (strcmp(key, "cvm_node") == 0) {
-                rc = nf_parse_u64(value, NF_MAX_NODES - 1, &u, e, sizeof(e));
-                s->cvm_node = (unsigned)u;
-        } else if (strcmp(key, "cvm_memory") == 0) {
-                rc = nf_parse_pages(value, &s->cvm_pages, e, sizeof(e));
-        } else if (strcmp(key, "step") == 0) {
-                rc = nf_parse_duration(value, &s->step_ns, e, sizeof(e));
-        } else if (strcmp(key, "migrate_cost") == 0) {
-                rc = nf_parse_duration(value, &s->migrate_cost_ns, e, sizeof(e));
-                if (rc == 0 && s->migrate_cost_ns > NF_NS_PER_MS) {
-                        fail(p, section, key, "migrate_cost '%s' is above 1ms per page", value);
-                        return 1;
-                }
-        } else if (strcmp(key, "clock") == 0) {
-                if (strcmp(value, "real") == 0)
-                        s->clock = NF_SIM_CLOCK_REAL;
-                else if (strcmp(value, "virtual") == 0)
-                        s->clock = NF_SIM_CLOCK_VIRTUAL;
-                else {
-                        fail(p, section, key, "invalid clock '%s' (expected real or virtual)",
-                             value);
-                        return 1;
-                }
-        } else if (strcmp(key, "speed") == 0) {
-                char *end;
-                errno = 0;
-                double d = strtod(value, &end);
-                if (errno || end == value || *end || !(d > 0) || d > 1e6) {
-                        fail(p, section, key,
-                             "invalid speed '%s' (a factor above 0, at most 1000000)", value);
-                        return 1;
-                }
-                s->speed = d;
-        } else {
-                fail(p, section, key, "unknown key");
-                return 1;
-        }
-        if (rc)
-                fail(p, section, key, "%s", e);
-        return 1;
-}
-
-static int sim_vm_key(struct parse_ctx *p, const char *section, const char *name, const char *key,
-                      const char *value)
-{
-        struct nf_sim_vm_config *vm = sim_vm_section(p, section, name);
-        char e[200];
-        int rc = 0, b = 0;
-        uint64_t u = 0;
-        if (!vm)
-                return 1;
-        if (strcmp(key, "memory") == 0) {
-                rc = nf_parse_pages(value, &vm->memory_pages, e, sizeof(e));
-        } else if (strcmp(key, "home") == 0) {
-                rc = nf_parse_u64(value, NF_MAX_NODES - 1, &u, e, sizeof(e));
-                vm->home = (unsigned)u;
-        } else if (strcmp(key, "flip_rate") == 0) {
-                rc = nf_parse_per_sec(value, &vm->flip_rate, e, sizeof(e));
-        } else if (strcmp(key, "migratable") == 0) {
-                rc = nf_parse_bool(value, &b, e, sizeof(e));
-                vm->migratable = b;
-        } else {
-                fail(p, section, key, "unknown key");
-                return 1;
-        }
-        if (rc)
-                fail(p, section, key, "%s", e);
-        return 1;
+        fail_key(p, key, "unknown key");
 }
 
 static int handler(void *user, const char *section, const char *key, const char *value)
 {
         struct parse_ctx *p = user;
         struct nf_config *c = p->c;
+        const struct origin *first;
+        size_t bi;
+        int rc;
 
-        if (p->failed)
+        (void)section; /* the reader split the header into kind and argument already */
+        if (p->failed || p->section_bad)
                 return 1;
-        if (strcmp(section, "daemon") == 0)
-                return daemon_key(p, section, key, value);
-        if (strcmp(section, "defaults") == 0) {
-                if (!p->defaults_line)
-                        p->defaults_line = p->section_line;
-                if (!policy_key(p, &c->defaults, section, key, value))
-                        fail(p, section, key, "unknown key");
+        if (!p->section[0]) {
+                fail_at(p, p->line, "", key, "key outside any section");
                 return 1;
         }
-        if (strcmp(section, "pool") == 0) {
-                if (!p->pool_line)
-                        p->pool_line = p->section_line;
-                return pool_key(p, section, key, value);
-        }
-        if (strcmp(section, "sim") == 0) {
-                if (!p->sim_line)
-                        p->sim_line = p->section_line;
-                return sim_key(p, section, key, value);
-        }
-        if (strncmp(section, SIM_VM_PREFIX, strlen(SIM_VM_PREFIX)) == 0) {
-                char buf[NF_NAME_MAX];
-                const char *name = section_arg(p, section, SIM_VM_PREFIX, buf);
-                return name ? sim_vm_key(p, section, name, key, value) : 1;
-        }
-        if (strncmp(section, VM_PREFIX, strlen(VM_PREFIX)) == 0) {
-                char buf[NF_NAME_MAX];
-                const char *name = section_arg(p, section, VM_PREFIX, buf);
-                if (!name)
-                        return 1;
-                struct nf_vm_config *vm = vm_section(p, name);
-                if (!vm) {
-                        fail(p, section, key, "out of memory");
-                        return 1;
-                }
-                if (policy_key(p, &vm->policy, section, key, value))
-                        return 1;
-                if (strcmp(key, "home") == 0) {
-                        char e[200];
-                        if (nf_nodemask_parse(value, NF_MAX_NODES, &vm->home, e, sizeof(e)))
-                                fail(p, section, key, "%s", e);
-                        return 1;
-                }
-                fail(p, section, key, "unknown key");
+        rc = origin_add(c->origins, p->section, key, p->line, &first);
+        if (rc == -EEXIST) {
+                fail_key(p, key, "set twice in this section (first at line %u)", first->line);
                 return 1;
         }
-        if (section[0] == '\0')
-                fail(p, "", key, "key outside any section");
-        else
-                fail_header(p, section,
-                            "unknown section (expected daemon, defaults, pool, sim, sim.vm NAME "
-                            "or vm NAME)");
+        if (rc < 0) {
+                fail_key(p, key, "out of memory");
+                return 1;
+        }
+        if (strcmp(p->kind, "daemon") == 0) {
+                if (table_key(p, daemon_keys, NKEYS(daemon_keys), c, key, value) == -ENOENT)
+                        fail_key(p, key, "unknown key");
+        } else if (strcmp(p->kind, "defaults") == 0) {
+                if (policy_key(p, &c->defaults, key, value) == -ENOENT)
+                        fail_key(p, key, "unknown key");
+        } else if (strcmp(p->kind, "pool") == 0) {
+                if (table_key(p, nf_pool_keys, NF_POOL_KEYS, &c->pool, key, value) == -ENOENT)
+                        fail_key(p, key, "unknown key");
+        } else if (strcmp(p->kind, "vm") == 0) {
+                struct nf_vm_config *vm = vm_section(p, p->arg);
+
+                if (!vm)
+                        fail_key(p, key, "out of memory");
+                else if (table_key(p, vm_keys, NKEYS(vm_keys), vm, key, value) == -ENOENT &&
+                         policy_key(p, &vm->policy, key, value) == -ENOENT)
+                        vm_backend_key(p, key, value);
+        } else if (section_backend(p->kind, &bi)) {
+                backend_key(p, bi, strchr(p->kind, '.') ? p->kind : NULL, key, value);
+        }
         return 1;
+}
+
+/* The expected sections, for the message about an unknown one. */
+static char *known_sections(char *buf, size_t len)
+{
+        size_t nb;
+        const struct nf_backend_ops *const *be = nf_backends(&nb);
+
+        snprintf(buf, len, "daemon, defaults, pool, vm NAME");
+        for (size_t i = 0; i < nb; i++) {
+                size_t used = strlen(buf);
+
+                if (be[i]->compiled_in && be[i]->conf_sections)
+                        snprintf(buf + used, len - used, ", %s", be[i]->conf_sections);
+        }
+        return buf;
+}
+
+/*
+ * A section header, as the reader sees it: splits it into kind and argument, checks
+ * both, and records it, so a section written twice is caught even when it is empty.
+ */
+static void section_begin(struct parse_ctx *p, const char *hdr, size_t len)
+{
+        const struct origin *first;
+        char raw[SECTION_MAX];
+        size_t bi;
+
+        p->section_line = p->line;
+        p->section_bad = true;
+        snprintf(raw, sizeof(raw), "%.*s", (int)(len < sizeof(raw) ? len : sizeof(raw) - 1), hdr);
+        char *s = raw + strspn(raw, " \t"), *e = s + strlen(s);
+        while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+                *--e = '\0';
+        size_t kl = strcspn(s, " \t");
+        snprintf(p->kind, sizeof(p->kind), "%.*s", (int)kl, s);
+        const char *a = s + kl + strspn(s + kl, " \t");
+        snprintf(p->arg, sizeof(p->arg), "%s", a);
+        if (p->arg[0]) /* inih keeps at most INIH_SECTION_MAX characters of a header */
+                snprintf(p->section, sizeof(p->section), "%.24s %.54s", p->kind, p->arg);
+        else
+                snprintf(p->section, sizeof(p->section), "%s", p->kind);
+
+        bool named = strcmp(p->kind, "vm") == 0 || strchr(p->kind, '.');
+        const struct nf_backend_ops *ops = section_backend(p->kind, &bi);
+        bool known = strcmp(p->kind, "daemon") == 0 || strcmp(p->kind, "defaults") == 0 ||
+                     strcmp(p->kind, "pool") == 0 || strcmp(p->kind, "vm") == 0 || ops;
+        if (!known) {
+                char list[256];
+                fail_section(p, "unknown section (expected %s)",
+                             known_sections(list, sizeof(list)));
+                return;
+        }
+        if (named && !p->arg[0]) {
+                fail_section(p, "section needs a name, e.g. [%s web1]", p->kind);
+                return;
+        }
+        if (!named && p->arg[0]) {
+                fail_section(p, "[%s] takes no name", p->kind);
+                return;
+        }
+        if (strlen(p->arg) >= NF_NAME_MAX) {
+                fail_section(p, "name longer than %d characters", NF_NAME_MAX - 1);
+                return;
+        }
+        int rc = origin_add(p->c->origins, p->section, NULL, p->line, &first);
+        if (rc == -EEXIST) {
+                fail_section(p, "second section of that name (the first is at line %u)",
+                             first->line);
+                return;
+        }
+        if (rc < 0) {
+                fail_section(p, "out of memory");
+                return;
+        }
+        if (ops && !ops->compiled_in) {
+                /* Written for a build that has it; this one passes it over, and says so. */
+                if (!p->c->ignored[0])
+                        snprintf(p->c->ignored, sizeof(p->c->ignored),
+                                 "[%s] (line %u): backend %s is not compiled in", p->section,
+                                 p->line, ops->name);
+                return;
+        }
+        p->section_bad = false;
 }
 
 /* Longest section name inih keeps (its MAX_SECTION less the NUL); it cuts longer ones. */
@@ -511,9 +568,9 @@ static void skip_rest(struct parse_ctx *p, char *str, int num)
 static char *reader_fail(struct parse_ctx *p, const char *what, int limit)
 {
         if (!p->failed++) {
-                snprintf(p->err, p->errlen, "%s:%u: %s longer than %d characters", p->name, p->line,
-                         what, limit);
                 p->fail_line = p->line;
+                nf_err(0, p->err, p->errlen, "%s:%u: %s longer than %d characters", p->name,
+                       p->line, what, limit);
         }
         return NULL;
 }
@@ -522,7 +579,7 @@ static char *reader_fail(struct parse_ctx *p, const char *what, int limit)
  * inih's reader: one line per call, counted so messages can name it. Leading blanks
  * are dropped, so an indented key is a key and not (as inih has it) the continuation
  * of the previous value. A line longer than inih's buffer is refused rather than read
- * as two lines, unless it is a comment.
+ * as two lines, unless it is a comment. Section headers are taken here.
  */
 static char *reader(char *str, int num, void *stream)
 {
@@ -533,8 +590,8 @@ static char *reader(char *str, int num, void *stream)
                 if (!fgets(str, num, p->fp)) {
                         if (ferror(p->fp) && !p->failed++) {
                                 p->errnum = errno ? errno : EIO;
-                                snprintf(p->err, p->errlen, "%s: cannot read: %s", p->name,
-                                         strerror(p->errnum));
+                                nf_err(0, p->err, p->errlen, "%s: cannot read: %s", p->name,
+                                       strerror(p->errnum));
                         }
                         return NULL;
                 }
@@ -565,42 +622,29 @@ static char *reader(char *str, int num, void *stream)
                 skip_rest(p, str, num);
                 snprintf(str, (size_t)num, ";");
         }
-        if (*str == '[') {
-                p->section_line = p->line;
+        if (*str == '[' && !p->failed) {
                 size_t len = strcspn(str + 1, "]");
-                if (str[1 + len] == ']' && len > INIH_SECTION_MAX)
-                        return reader_fail(p, "section name", INIH_SECTION_MAX);
+                if (str[1 + len] == ']') {
+                        if (len > INIH_SECTION_MAX)
+                                return reader_fail(p, "section name", INIH_SECTION_MAX);
+                        section_begin(p, str + 1, len);
+                }
         }
         return str;
 }
 
-/* Where each field lives in struct nf_policy_params, so layers overlay field by field. */
-#define FIELD(name)                                                                                \
-        {                                                                                          \
-                offsetof(struct nf_policy_params, name),                                           \
-                    sizeof(((struct nf_policy_params *)0)->name)                                   \
-        }
-static const struct {
-        size_t off, size;
-} field_loc[NF_PF_COUNT] = {
-    [NF_PF_MODE] = FIELD(mode),
-    [NF_PF_PERIOD] = FIELD(period_ns),
-    [NF_PF_THRESHOLD] = FIELD(threshold),
-    [NF_PF_TARGET] = FIELD(target),
-    [NF_PF_COOLDOWN] = FIELD(cooldown_ns),
-    [NF_PF_RATE_LIMIT] = FIELD(rate_limit),
-    [NF_PF_BATCH] = FIELD(batch_pages),
-    [NF_PF_DRY_RUN] = FIELD(dry_run),
-};
-#undef FIELD
+static int vm_cmp(const void *a, const void *b)
+{
+        return strcmp(((const struct nf_vm_config *)a)->name,
+                      ((const struct nf_vm_config *)b)->name);
+}
 
 static void resolve(const struct nf_config *c, const struct nf_vm_config *vm,
                     struct nf_policy_params *out, struct nf_policy_sources *src)
 {
-        struct nf_policy_params builtin;
-        nf_policy_defaults(&builtin);
         const struct nf_policy_layer *layers[2] = {&c->defaults, vm ? &vm->policy : NULL};
-        *out = builtin;
+
+        nf_policy_defaults(out);
         for (int f = 0; f < NF_PF_COUNT; f++) {
                 src->kind[f] = NF_SOURCE_BUILTIN;
                 src->line[f] = 0;
@@ -610,12 +654,12 @@ static void resolve(const struct nf_config *c, const struct nf_vm_config *vm,
                 if (!l)
                         continue;
                 for (int f = 0; f < NF_PF_COUNT; f++) {
+                        const struct nf_key *k = &nf_policy_keys[f];
                         if (!(l->set & (1u << f)))
                                 continue;
                         src->kind[f] = i == 0 ? NF_SOURCE_DEFAULTS : NF_SOURCE_VM;
                         src->line[f] = l->line[f];
-                        memcpy((char *)out + field_loc[f].off,
-                               (const char *)&l->v + field_loc[f].off, field_loc[f].size);
+                        memcpy((char *)out + k->offset, (const char *)&l->v + k->offset, k->size);
                 }
         }
 }
@@ -629,10 +673,12 @@ void nf_config_policy(const struct nf_config *c, const char *name, struct nf_pol
 
 const struct nf_vm_config *nf_config_vm(const struct nf_config *c, const char *name)
 {
-        for (size_t i = 0; i < c->nr_vms; i++)
-                if (strcmp(c->vms[i].name, name) == 0)
-                        return &c->vms[i];
-        return NULL;
+        struct nf_vm_config key;
+
+        if (!c->nr_vms || strlen(name) >= sizeof(key.name))
+                return NULL;
+        snprintf(key.name, sizeof(key.name), "%s", name);
+        return bsearch(&key, c->vms, c->nr_vms, sizeof(*c->vms), vm_cmp);
 }
 
 char *nf_config_source_format(const struct nf_config *c, const char *vm,
@@ -653,78 +699,97 @@ char *nf_config_source_format(const struct nf_config *c, const char *vm,
         return buf;
 }
 
+/* Where a key's value came from, for a message: "line 8", "[defaults] line 8", "built-in". */
+static char *where(const struct nf_config *c, const char *here, const char *section,
+                   const char *key, char *buf, size_t len)
+{
+        unsigned line = origin_line(c, section, key);
+
+        if (!line && strncmp(section, "vm ", 3) == 0) {
+                /* A [vm] policy key not set there comes from [defaults]. */
+                section = "defaults";
+                line = origin_line(c, section, key);
+        }
+        if (!line)
+                snprintf(buf, len, "built-in");
+        else if (strcmp(section, here) == 0)
+                snprintf(buf, len, "line %u", line);
+        else
+                snprintf(buf, len, "[%s] line %u", section, line);
+        return buf;
+}
+
 /*
- * A cross-field error found once the whole file is read. The checks start their
- * messages with the key at fault ("target: 5% is above ..."); it is named like a key
- * error, at the line of the section's header.
+ * Reports a check's error: at the key's line in the section at fault when it was set
+ * there, else at the section's header; naming where the key came from when that was
+ * elsewhere, and where the key it contradicts was set.
  */
-static void fail_checked(struct parse_ctx *p, const char *section, unsigned line, const char *msg)
+static void fail_check(struct parse_ctx *p, const char *section, const struct nf_check_error *e)
 {
-        char key[32];
-        size_t n = strcspn(msg, ": ");
-        p->line = line;
-        if (n > 0 && n < sizeof(key) && strncmp(msg + n, ": ", 2) == 0) {
-                memcpy(key, msg, n);
-                key[n] = '\0';
-                fail(p, section, key, "%s", msg + n + 2);
-        } else {
-                fail(p, section, NULL, "%s", msg);
+        const struct nf_config *c = p->c;
+        const char *sec = e->section[0] ? e->section : section;
+        const char *osec = e->other_section[0] ? e->other_section : sec;
+        unsigned line = e->key ? origin_line(c, sec, e->key) : 0;
+        char a[96] = "", b[96] = "", w[64];
+
+        if (!line)
+                line = origin_line(c, sec, NULL);
+        if (e->key && !origin_line(c, sec, e->key)) {
+                where(c, sec, sec, e->key, w, sizeof(w));
+                snprintf(a, sizeof(a), " (%s: %s)", e->key, w);
         }
+        if (e->other_key)
+                snprintf(b, sizeof(b), " (%s: %s)", e->other_key,
+                         where(c, sec, osec, e->other_key, w, sizeof(w)));
+        fail_at(p, line, sec, e->key, "%s%s%s", e->msg, a, b);
 }
 
-/* The sim's message names a VM as "vm 'NAME': "; that is the [sim.vm NAME] section. */
-static void fail_sim(struct parse_ctx *p, const char *msg)
-{
-        const struct nf_sim_config *s = &p->c->sim;
-        if (strncmp(msg, "vm '", 4) == 0) {
-                const char *name = msg + 4, *q = strstr(name, "': ");
-                for (size_t i = 0; q && i < s->nr_vms; i++) {
-                        if (strlen(s->vm[i].name) == (size_t)(q - name) &&
-                            strncmp(s->vm[i].name, name, (size_t)(q - name)) == 0) {
-                                char sec[NF_NAME_MAX + 8];
-                                snprintf(sec, sizeof(sec), SIM_VM_PREFIX "%s", s->vm[i].name);
-                                fail_checked(p, sec, p->sim_vm_line[i], q + 3);
-                                return;
-                        }
-                }
-        }
-        fail_checked(p, "sim", p->sim_line, msg);
-}
-
-/* Cross-field checks once the whole file is read. */
+/* Cross-key checks once the whole file is read. */
 static int validate(struct parse_ctx *p)
 {
         struct nf_config *c = p->c;
         struct nf_policy_params pp;
         struct nf_policy_sources src;
-        char e[200];
+        struct nf_check_error e;
+        size_t nb;
+        const struct nf_backend_ops *const *be = nf_backends(&nb);
 
         resolve(c, NULL, &pp, &src);
-        if (nf_policy_validate(&pp, e, sizeof(e)) != 0) {
-                fail_checked(p, "defaults", p->defaults_line, e);
+        if (nf_policy_validate(&pp, &e) != 0) {
+                fail_check(p, "defaults", &e);
                 return -EINVAL;
         }
         for (size_t i = 0; i < c->nr_vms; i++) {
+                char sec[SECTION_MAX];
                 resolve(c, &c->vms[i], &pp, &src);
-                if (nf_policy_validate(&pp, e, sizeof(e)) != 0) {
-                        char sec[NF_NAME_MAX + 4];
-                        snprintf(sec, sizeof(sec), VM_PREFIX "%s", c->vms[i].name);
-                        fail_checked(p, sec, c->vms[i].line, e);
+                if (nf_policy_validate(&pp, &e) != 0) {
+                        snprintf(sec, sizeof(sec), "vm %s", c->vms[i].name);
+                        fail_check(p, sec, &e);
                         return -EINVAL;
                 }
         }
-        if (nf_poolsize_validate(&c->pool, e, sizeof(e)) != 0) {
-                fail_checked(p, "pool", p->pool_line, e);
+        if (nf_poolsize_validate(&c->pool, &e) != 0) {
+                fail_check(p, "pool", &e);
                 return -EINVAL;
         }
-        /* A simulated VM without a home goes on node 1, away from the CVM, if there is one. */
-        for (size_t i = 0; i < c->sim.nr_vms; i++)
-                if (c->sim.vm[i].home == SIM_HOME_UNSET)
-                        c->sim.vm[i].home = 1 < c->sim.nr_nodes ? 1 : 0;
-        if (nf_sim_config_validate(&c->sim, e, sizeof(e)) != 0) {
-                fail_sim(p, e);
+        /* The socket's group may change things: it must be able to connect at all. */
+        if (c->socket_group[0] && (c->socket_mode & 0060) != 0060) {
+                nf_check_fail(&e, -EINVAL, "socket_mode", "socket_group",
+                              "0%03o gives socket_group '%s' no read and write access",
+                              (unsigned)c->socket_mode, c->socket_group);
+                fail_check(p, "daemon", &e);
                 return -EINVAL;
         }
+        for (size_t i = 0; i < nb && i < NF_CONFIG_MAX_BACKENDS; i++) {
+                if (!c->backend_conf[i] || !be[i]->conf_check)
+                        continue;
+                memset(&e, 0, sizeof(e));
+                if (be[i]->conf_check(c->backend_conf[i], &e) != 0) {
+                        fail_check(p, be[i]->name, &e);
+                        return -EINVAL;
+                }
+        }
+        qsort(c->vms, c->nr_vms, sizeof(*c->vms), vm_cmp);
         return 0;
 }
 
@@ -732,7 +797,7 @@ static int load(struct parse_ctx *p, struct nf_config **out)
 {
         p->c = nf_config_new();
         if (!p->c) {
-                snprintf(p->err, p->errlen, "%s: out of memory", p->name);
+                nf_err(0, p->err, p->errlen, "%s: out of memory", p->name);
                 return -ENOMEM;
         }
         snprintf(p->c->path, sizeof(p->c->path), "%s", p->name);
@@ -740,12 +805,12 @@ static int load(struct parse_ctx *p, struct nf_config **out)
         /* inih reports its own first error only at the end: keep whichever came first. */
         if (rc > 0 && (!p->failed || (unsigned)rc <= p->fail_line)) {
                 /* inih reports the line of the first line it could not read. */
-                snprintf(p->err, p->errlen,
-                         "%s:%d: syntax error (expected [section], key = value or a comment)",
-                         p->name, rc);
+                nf_err(0, p->err, p->errlen,
+                       "%s:%d: syntax error (expected [section], key = value or a comment)",
+                       p->name, rc);
                 p->failed = 1;
         } else if (rc < 0 && !p->failed) {
-                snprintf(p->err, p->errlen, "%s: out of memory while parsing", p->name);
+                nf_err(0, p->err, p->errlen, "%s: out of memory while parsing", p->name);
                 p->failed = 1;
         }
         if (!p->failed)
@@ -764,8 +829,7 @@ int nf_config_load(const char *path, struct nf_config **out, char *err, size_t e
         p.fp = fopen(path, "r");
         if (!p.fp) {
                 int e = errno;
-                snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
-                return -e;
+                return nf_err(-e, err, errlen, "%s: cannot open: %s", path, strerror(e));
         }
         int rc = load(&p, out);
         fclose(p.fp);

@@ -12,21 +12,9 @@
 #include "nf_log.h"
 #include "nf_policy.h"
 #include "nf_poolsize.h"
-#include "nf_sim.h"
 
 #define NF_DEFAULT_CONFIG "/etc/numaflip/numaflipd.conf"
-
-enum nf_policy_field {
-        NF_PF_MODE,
-        NF_PF_PERIOD,
-        NF_PF_THRESHOLD,
-        NF_PF_TARGET,
-        NF_PF_COOLDOWN,
-        NF_PF_RATE_LIMIT,
-        NF_PF_BATCH,
-        NF_PF_DRY_RUN,
-        NF_PF_COUNT,
-};
+#define NF_CONFIG_MAX_BACKENDS 8
 
 /* Policy values set in one section, and the line each came from. */
 struct nf_policy_layer {
@@ -54,6 +42,8 @@ struct nf_policy_sources {
         unsigned line[NF_PF_COUNT];
 };
 
+struct nf_config_origins;
+
 struct nf_config {
         char path[PATH_MAX];
         /* [daemon] */
@@ -69,12 +59,16 @@ struct nf_config {
         struct nf_policy_layer defaults;
         /* [pool] */
         struct nf_pool_params pool;
-        nf_nodemask_t pool_nodes; /* 0: the home nodes of managed guests */
-        /* [sim], [sim.vm NAME] */
-        struct nf_sim_config sim;
-        /* [vm NAME] */
+        /* [vm NAME], sorted by name */
         size_t nr_vms;
         struct nf_vm_config *vms;
+        /* Each compiled-in backend's own sections, by its index in nf_backends() (NULL
+         * for backends without a config of their own). */
+        void *backend_conf[NF_CONFIG_MAX_BACKENDS];
+        /* The first section left unread because its backend is not compiled in. */
+        char ignored[192];
+        /* Where every section and key was written: for messages. */
+        struct nf_config_origins *origins;
 };
 
 /* Built-in defaults, as if from an empty file. NULL on out of memory. */
@@ -83,10 +77,12 @@ void nf_config_free(struct nf_config *c);
 
 /*
  * Reads and validates path. On failure returns -errno, *out untouched, and err holds
- * one line naming the file, line and key: "numaflipd.conf:12: [vm web1] threshold:
- * invalid share '5x%'". Errors between keys, found once the file is read (target above
- * threshold, a VM beyond its node), name the section's header line and the key at
- * fault. Only a fully valid config is returned.
+ * one line naming the file, line, section and key: "numaflipd.conf:12: [vm web1]
+ * threshold: invalid share '5x%'". Keys that contradict each other (target above
+ * threshold, pool min above max, a VM beyond its node) are named both, each with its
+ * line: "numaflipd.conf:9: [pool] min: 100 pages is above max (50 pages) (max: line 10)".
+ * A section or a key written twice is an error naming both lines. Only a fully valid
+ * config is returned.
  */
 int nf_config_load(const char *path, struct nf_config **out, char *err, size_t errlen);
 
@@ -101,7 +97,8 @@ const struct nf_vm_config *nf_config_vm(const struct nf_config *c, const char *n
 void nf_config_policy(const struct nf_config *c, const char *name, struct nf_policy_params *out,
                       struct nf_policy_sources *src);
 
-const char *nf_policy_field_name(enum nf_policy_field f);
+/* The config of the backend ops within c, or NULL when it has none. */
+const void *nf_config_backend(const struct nf_config *c, const struct nf_backend_ops *ops);
 
 /* "built-in", "numaflipd.conf:7 [defaults]" or "numaflipd.conf:20 [vm web1]" into buf. */
 char *nf_config_source_format(const struct nf_config *c, const char *vm,

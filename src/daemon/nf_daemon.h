@@ -10,6 +10,7 @@
 #include "numaflip/backend.h"
 #include "nf_config.h"
 #include "nf_err.h"
+#include "nf_mover.h"
 #include "nf_placement.h"
 #include "nf_policy.h"
 #include "nf_rate.h"
@@ -17,25 +18,11 @@
 
 struct nf_control;
 
-/* A migration in flight: the mover works it off in batches. */
-struct nf_plan {
-        bool active;
-        bool dry_run;
-        enum nf_trigger trigger;
-        uint64_t goal;  /* pages still to move, as of the last decision */
-        uint64_t tried; /* pages asked for in this plan's batches */
-        uint64_t moved; /* pages moved in this plan */
-        uint64_t batches;
-        uint64_t started_ns;
-        int target_node;
-        uint64_t batch_cap; /* pages per batch now: the batch size, halved while
-                               batches overrun batch_time */
-};
-
 struct nf_guest_counters {
         uint64_t pages_tried;
         uint64_t pages_moved;
-        uint64_t pages_failed;
+        uint64_t pages_skipped; /* passed over by the backend as unmovable */
+        uint64_t pages_failed;  /* the backend could not move them when asked */
         uint64_t batches;
         uint64_t migrations[NF_TRIGGER_COUNT]; /* plans started, by trigger */
         uint64_t completed;                    /* plans that reached their goal */
@@ -48,15 +35,21 @@ struct nf_guest_counters {
 };
 
 struct nf_guest {
-        struct nf_guest_info info;
-        bool seen; /* in the latest guest list */
+        struct nf_guest_info info; /* as the backend last reported it, never written else */
         uint64_t first_seen_ns;
         uint64_t pages[NF_MAX_NODES];
         bool sampled;
         uint64_t sampled_ns;
         struct nf_sample sample;
         double max_share;
-        nf_nodemask_t home; /* resolved: config override, backend, or majority node */
+        nf_nodemask_t home;       /* resolved: config, backend, or first majority node */
+        const char *home_rule;    /* which of those (static text) */
+        nf_nodemask_t first_home; /* the node holding most of it when first sampled */
+        /* The backend refused to migrate it (-EOPNOTSUPP): kept here, since the next
+         * listing overwrites info, so it is neither retried nor logged again. */
+        bool refused;
+        char refused_why[96];
+        bool receiver; /* marked as a flip receiver in the backend */
         struct nf_policy_params params;
         struct nf_policy_sources sources;
         struct nf_policy_state pst;
@@ -72,7 +65,10 @@ struct nf_pool_state {
         bool managed; /* the daemon sizes this node's pool */
         uint64_t size;
         uint64_t resizes;
-        struct nf_pool_info last;
+        struct nf_pool_info last; /* the backend's counters at the last sizing */
+        /* Differences of the cumulative counters over the last sizing interval. */
+        bool have_interval;
+        uint64_t handed_out, hits, misses, fallbacks;
 };
 
 struct nf_daemon {
@@ -86,11 +82,9 @@ struct nf_daemon {
         struct nf_guest *guests;
         size_t nr_guests, cap_guests;
         struct nf_pool_state pool[NF_MAX_NODES];
-        struct nf_rate global_rate;
-        size_t mover_cursor; /* round-robin position among guests */
+        struct nf_mover mover;
         struct nf_timer *poll_timer;
         struct nf_timer *pool_timer;
-        struct nf_timer *mover_timer;
         struct event *watch_ev; /* the backend's watch fd, when it has one */
         uint64_t watch_events;
         struct nf_control *control;
@@ -99,6 +93,7 @@ struct nf_daemon {
         uint64_t reloads;
         uint64_t reload_failures;
         char last_reload_error[NF_ERR_MAX];
+        char backend_choice[512]; /* for "auto": what each backend said */
         bool stopping;
 };
 
@@ -127,6 +122,9 @@ int nf_daemon_sample(struct nf_daemon *d, struct nf_guest *g);
 int nf_daemon_migrate_now(struct nf_daemon *d, struct nf_guest *g, char *err, size_t errlen);
 int nf_daemon_pause(struct nf_daemon *d, struct nf_guest *g, bool pause);
 
+/* Marks the daemon as stopping: no new batch starts. */
+void nf_daemon_stop(struct nf_daemon *d);
+
 /* Why a guest is not migrated automatically, or NULL when it is. */
 const char *nf_guest_blocker(const struct nf_daemon *d, const struct nf_guest *g);
 
@@ -134,12 +132,5 @@ const char *nf_guest_blocker(const struct nf_daemon *d, const struct nf_guest *g
 const char *nf_guest_state(const struct nf_daemon *d, const struct nf_guest *g);
 
 uint64_t nf_daemon_now(const struct nf_daemon *d);
-
-/* Mover (nf_mover.c): starts, retargets and ends plans; runs batches from the loop. */
-void nf_mover_start(struct nf_daemon *d, struct nf_guest *g, const struct nf_decision *dec);
-void nf_mover_update(struct nf_daemon *d, struct nf_guest *g, uint64_t goal);
-void nf_mover_end(struct nf_daemon *d, struct nf_guest *g, bool completed, const char *why);
-void nf_mover_kick(struct nf_daemon *d);
-void nf_mover_run(struct nf_timer *t, void *arg);
 
 #endif

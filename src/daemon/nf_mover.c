@@ -1,4 +1,6 @@
 /* The mover: works migration plans off in bounded, rate-paced batches from the loop. */
+#include "nf_mover.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,29 +10,73 @@
 #include "nf_log.h"
 #include "nf_units.h"
 
-static uint64_t wall_ns(void)
+static uint64_t monotonic_ns(const struct nf_clock *clock)
 {
+        (void)clock;
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t)ts.tv_sec * NF_NS_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
-void nf_mover_kick(struct nf_daemon *d)
+static const struct nf_clock monotonic = {.now_ns = monotonic_ns};
+
+static void mover_run(struct nf_timer *t, void *arg);
+
+int nf_mover_init(struct nf_mover *m, struct nf_daemon *d, struct nf_sched *sched)
 {
-        if (!d->stopping)
-                nf_timer_arm(d->mover_timer, 0);
+        memset(m, 0, sizeof(*m));
+        m->d = d;
+        m->wall = &monotonic;
+        m->timer = nf_timer_new(sched, mover_run, m);
+        return m->timer ? 0 : -ENOMEM;
 }
 
-void nf_mover_start(struct nf_daemon *d, struct nf_guest *g, const struct nf_decision *dec)
+void nf_mover_fini(struct nf_mover *m)
 {
+        nf_timer_free(m->timer);
+        m->timer = NULL;
+}
+
+void nf_mover_set_wall(struct nf_mover *m, const struct nf_clock *wall)
+{
+        m->wall = wall ? wall : &monotonic;
+}
+
+void nf_mover_set_rate(struct nf_mover *m, uint64_t rate, uint64_t burst, bool fresh)
+{
+        uint64_t now = nf_daemon_now(m->d);
+
+        if (fresh)
+                nf_rate_init(&m->rate, rate, burst, now);
+        else
+                nf_rate_set(&m->rate, rate, burst, now);
+}
+
+void nf_mover_kick(struct nf_mover *m)
+{
+        if (!m->stopping && m->timer)
+                nf_timer_arm(m->timer, 0);
+}
+
+void nf_mover_stop(struct nf_mover *m)
+{
+        m->stopping = true;
+        if (m->timer)
+                nf_timer_cancel(m->timer);
+}
+
+void nf_mover_start(struct nf_mover *m, struct nf_guest *g, const struct nf_decision *dec)
+{
+        struct nf_daemon *d = m->d;
         char a[32], b[32];
         int to = nf_placement_target(g->home, &d->topo);
+
         if (to < 0) {
                 snprintf(g->last_error, sizeof(g->last_error), "no home node to migrate to");
                 nf_policy_finished(&g->pst, nf_daemon_now(d), &g->pst);
                 return;
         }
-        memset(&g->plan, 0, sizeof(g->plan));
+        memset(&g->plan, 0, sizeof(g->plan)); /* the backend's cursor starts over too */
         g->plan.active = true;
         g->plan.trigger = dec->trigger;
         g->plan.goal = dec->pages;
@@ -43,20 +89,22 @@ void nf_mover_start(struct nf_daemon *d, struct nf_guest *g, const struct nf_dec
                 (unsigned long long)dec->pages,
                 nf_format_size(dec->pages * NF_PAGE_SIZE, a, sizeof(a)), to,
                 nf_format_share(g->sample.remote_share, b, sizeof(b)), dec->reason);
-        nf_mover_kick(d);
+        nf_mover_kick(m);
 }
 
-void nf_mover_update(struct nf_daemon *d, struct nf_guest *g, uint64_t goal)
+void nf_mover_update(struct nf_mover *m, struct nf_guest *g, uint64_t goal)
 {
         if (!g->plan.active)
                 return;
         g->plan.goal = goal;
-        nf_mover_kick(d);
+        nf_mover_kick(m);
 }
 
-void nf_mover_end(struct nf_daemon *d, struct nf_guest *g, bool completed, const char *why)
+void nf_mover_end(struct nf_mover *m, struct nf_guest *g, bool completed, const char *why)
 {
+        struct nf_daemon *d = m->d;
         char a[32];
+
         if (!g->plan.active)
                 return;
         uint64_t now = nf_daemon_now(d);
@@ -71,84 +119,118 @@ void nf_mover_end(struct nf_daemon *d, struct nf_guest *g, bool completed, const
         if (nf_daemon_sample(d, g) == 0)
                 g->n.last_end_share = g->sample.remote_share;
         nf_log(completed ? NF_LOG_INFO : NF_LOG_NOTICE,
-               "%s: migration %s after %llu of %llu pages tried moved (%s, %llu batches): %s",
+               "%s: migration %s after %llu of %llu pages tried moved (%s, %llu skipped, %llu "
+               "failed, %llu batches): %s",
                g->info.name, completed ? "done" : "abandoned", (unsigned long long)g->plan.moved,
                (unsigned long long)g->plan.tried,
                nf_format_size(g->plan.moved * NF_PAGE_SIZE, a, sizeof(a)),
+               (unsigned long long)g->plan.skipped, (unsigned long long)g->plan.failed,
                (unsigned long long)g->plan.batches, why);
 }
 
-/* Runs one batch of g's plan of pages pages. */
-static void run_batch(struct nf_daemon *d, struct nf_guest *g, uint64_t pages)
+/* The backend will never migrate g: remembered in the daemon's own state, logged once. */
+static void refuse(struct nf_mover *m, struct nf_guest *g, const char *why)
 {
-        uint64_t moved = 0, now = nf_daemon_now(d);
+        g->refused = true;
+        snprintf(g->refused_why, sizeof(g->refused_why), "%s",
+                 why && why[0] ? why : "the backend refuses to migrate it");
+        nf_notice("%s: monitored only from now on: %s", g->info.name, g->refused_why);
+        snprintf(g->last_error, sizeof(g->last_error), "refused: %s", g->refused_why);
+        nf_mover_end(m, g, false, g->last_error);
+}
+
+/* Bound batches in time as well as pages: halve while one overruns the budget, grow
+ * back once they are well within it. */
+static void pace(struct nf_plan *pl, uint64_t took, uint64_t budget, uint64_t batch_pages)
+{
+        if (took > budget && pl->batch_cap > 1)
+                pl->batch_cap /= 2;
+        else if (took < budget / 4 && pl->batch_cap < batch_pages)
+                pl->batch_cap = pl->batch_cap * 2 < batch_pages ? pl->batch_cap * 2 : batch_pages;
+}
+
+/* Runs one batch of g's plan of pages pages. */
+static void run_batch(struct nf_mover *m, struct nf_guest *g, uint64_t pages)
+{
+        struct nf_daemon *d = m->d;
+        struct nf_plan *pl = &g->plan;
+        struct nf_migrate_result res;
+        struct nf_migrate_cursor before = pl->cursor;
+        uint64_t now = nf_daemon_now(d);
         nf_nodemask_t from = nf_placement_remote_mask(g->home, d->topo.nr_nodes);
-        uint64_t t0 = wall_ns();
-        int rc = d->be->ops->migrate(d->be, g->info.id, from, (unsigned)g->plan.target_node, pages,
-                                     &moved);
-        uint64_t took = wall_ns() - t0;
-        if (moved > pages)
-                moved = pages; /* never trust a backend to overshoot */
-        g->plan.batches++;
-        g->plan.tried += pages;
-        g->plan.moved += moved;
+
+        memset(&res, 0, sizeof(res));
+        uint64_t t0 = m->wall->now_ns(m->wall);
+        int rc = d->be->ops->migrate(d->be, g->info.id, from, (unsigned)pl->target_node, pages,
+                                     &pl->cursor, &res);
+        uint64_t took = m->wall->now_ns(m->wall) - t0;
+        if (res.moved > pages)
+                res.moved = pages; /* never trust a backend to overshoot */
+        pl->batches++;
+        pl->tried += pages;
+        pl->moved += res.moved;
+        pl->skipped += res.skipped;
+        pl->failed += res.failed;
         g->n.batches++;
         g->n.pages_tried += pages;
-        g->n.pages_moved += moved;
-        g->n.pages_failed += pages - moved;
+        g->n.pages_moved += res.moved;
+        g->n.pages_skipped += res.skipped;
+        g->n.pages_failed += res.failed;
         g->n.last_batch_real_ns = took;
         if (took > g->n.max_batch_real_ns)
                 g->n.max_batch_real_ns = took;
-        /* Bound batches in time as well as pages: halve while one overruns the
-         * budget, grow back once they are well within it. */
-        uint64_t budget = d->cfg->batch_time_ns;
-        if (took > budget && g->plan.batch_cap > 1)
-                g->plan.batch_cap /= 2;
-        else if (took < budget / 4 && g->plan.batch_cap < g->params.batch_pages)
-                g->plan.batch_cap = g->plan.batch_cap * 2 < g->params.batch_pages
-                                        ? g->plan.batch_cap * 2
-                                        : g->params.batch_pages;
-        nf_rate_consume(&g->rate, moved * NF_PAGE_SIZE, now);
-        nf_rate_consume(&d->global_rate, moved * NF_PAGE_SIZE, now);
-        g->plan.goal = g->plan.goal > moved ? g->plan.goal - moved : 0;
-        nf_debug("%s: batch %llu: %llu of %llu pages moved to node %d (rc %d)", g->info.name,
-                 (unsigned long long)g->plan.batches, (unsigned long long)moved,
-                 (unsigned long long)pages, g->plan.target_node, rc);
+        pace(pl, took, d->cfg->batch_time_ns, g->params.batch_pages);
+        nf_rate_consume(&g->rate, res.moved * NF_PAGE_SIZE, now);
+        nf_rate_consume(&m->rate, res.moved * NF_PAGE_SIZE, now);
+        pl->goal = pl->goal > res.moved ? pl->goal - res.moved : 0;
+        nf_debug("%s: batch %llu: %llu of %llu pages moved to node %d, %llu skipped, %llu failed, "
+                 "%s (rc %d)",
+                 g->info.name, (unsigned long long)pl->batches, (unsigned long long)res.moved,
+                 (unsigned long long)pages, pl->target_node, (unsigned long long)res.skipped,
+                 (unsigned long long)res.failed, res.more ? "more" : "end of scan", rc);
 
         if (rc == -ESRCH) {
-                nf_mover_end(d, g, false, "guest vanished");
+                nf_mover_end(m, g, false, "guest vanished");
         } else if (rc == -ENOMEM) {
-                snprintf(g->last_error, sizeof(g->last_error), "node %d is out of free memory",
-                         g->plan.target_node);
-                nf_mover_end(d, g, false, g->last_error);
+                snprintf(g->last_error, sizeof(g->last_error),
+                         "node %d is out of free memory; backing off", pl->target_node);
+                nf_mover_end(m, g, false, g->last_error);
         } else if (rc == -EOPNOTSUPP) {
-                snprintf(g->last_error, sizeof(g->last_error), "backend refused: not migratable");
-                g->info.migratable = false;
-                snprintf(g->info.why_not, sizeof(g->info.why_not), "backend refused migration");
-                nf_mover_end(d, g, false, g->last_error);
+                refuse(m, g, res.why);
         } else if (rc < 0) {
                 snprintf(g->last_error, sizeof(g->last_error), "migrate failed: %s", strerror(-rc));
-                nf_mover_end(d, g, false, g->last_error);
-        } else if (g->plan.goal == 0) {
-                nf_mover_end(d, g, true, "goal reached");
-        } else if (moved < pages) {
-                /* Fewer remote pages than we thought: flips raced us, nothing left. */
-                nf_mover_end(d, g, true, "no more remote pages");
+                nf_mover_end(m, g, false, g->last_error);
+        } else if (pl->goal == 0) {
+                nf_mover_end(m, g, true, "goal reached");
+        } else if (!res.more && res.moved == 0) {
+                /* A whole pass found nothing more to move: what is left cannot move. */
+                nf_mover_end(m, g, true, "no more remote pages that can move");
+        } else if (res.more && res.moved == 0 &&
+                   memcmp(&before, &pl->cursor, sizeof(before)) == 0) {
+                /* A backend that says "more" must get further each time, or we would ask
+                 * it for ever. */
+                snprintf(g->last_error, sizeof(g->last_error),
+                         "backend %s made no progress in its scan", d->be->ops->name);
+                nf_mover_end(m, g, false, g->last_error);
         }
+        /* Otherwise go on: more to scan, or a pass ended having moved some (the next
+         * call starts another). */
 }
 
-void nf_mover_run(struct nf_timer *t, void *arg)
+static void mover_run(struct nf_timer *t, void *arg)
 {
         (void)t;
-        struct nf_daemon *d = arg;
+        struct nf_mover *m = arg;
+        struct nf_daemon *d = m->d;
         uint64_t now = nf_daemon_now(d), wait = UINT64_MAX;
         size_t n = d->nr_guests;
-        if (d->stopping)
+
+        if (m->stopping)
                 return;
         /* Round-robin: one batch per turn, so guests share the mover and the loop
          * gets back to the control socket between batches. */
         for (size_t k = 0; k < n; k++) {
-                size_t i = (d->mover_cursor + k) % n;
+                size_t i = (m->next + k) % n;
                 struct nf_guest *g = &d->guests[i];
                 if (!g->plan.active || g->paused)
                         continue;
@@ -158,24 +240,24 @@ void nf_mover_run(struct nf_timer *t, void *arg)
                         batch = 1;
                 uint64_t want = g->plan.goal < batch ? g->plan.goal : batch;
                 if (want == 0) {
-                        nf_mover_end(d, g, true, "goal reached");
+                        nf_mover_end(m, g, true, "goal reached");
                         continue;
                 }
                 /* Wait until a whole batch is affordable rather than trickle. The
                  * buckets decide: a batch bigger than a bucket goes once it is full. */
                 uint64_t w1 = nf_rate_delay_ns(&g->rate, want * NF_PAGE_SIZE, now);
-                uint64_t w2 = nf_rate_delay_ns(&d->global_rate, want * NF_PAGE_SIZE, now);
+                uint64_t w2 = nf_rate_delay_ns(&m->rate, want * NF_PAGE_SIZE, now);
                 uint64_t w = w1 > w2 ? w1 : w2;
                 if (w) {
                         if (w < wait)
                                 wait = w;
                         continue;
                 }
-                d->mover_cursor = (i + 1) % n;
-                run_batch(d, g, want);
-                nf_mover_kick(d);
+                m->next = (i + 1) % n;
+                run_batch(m, g, want);
+                nf_mover_kick(m);
                 return;
         }
         if (wait != UINT64_MAX)
-                nf_timer_arm(d->mover_timer, wait);
+                nf_timer_arm(m->timer, wait);
 }

@@ -51,6 +51,7 @@ static json_t *guest_summary(const struct nf_daemon *d, const struct nf_guest *g
             "remote_bytes", (json_int_t)(g->sample.remote_pages * NF_PAGE_SIZE), "remote_share",
             g->sample.remote_share, "max_remote_share", g->max_share, "mode",
             nf_mode_name(g->params.mode), "state", nf_guest_state(d, g), "sampled", g->sampled);
+        json_object_set_new(o, "home_rule", json_string(g->home_rule ? g->home_rule : "unknown"));
         json_object_set_new(o, "note", why ? json_string(why) : json_null());
         if (g->plan.active)
                 json_object_set_new(o, "migration",
@@ -97,26 +98,20 @@ json_t *nf_report_status(const struct nf_daemon *d)
         return json_pack("{s:o,s:o,s:o}", "daemon", daemon, "nodes", nodes, "guests", guests);
 }
 
-static json_t *policy_json(const struct nf_daemon *d, const struct nf_guest *g)
+json_t *nf_report_policy(const struct nf_config *cfg, const char *vm,
+                         const struct nf_policy_params *p, const struct nf_policy_sources *src)
 {
-        const struct nf_policy_params *p = &g->params;
-        json_t *vals[NF_PF_COUNT] = {
-            [NF_PF_MODE] = json_string(nf_mode_name(p->mode)),
-            [NF_PF_PERIOD] = json_integer((json_int_t)p->period_ns),
-            [NF_PF_THRESHOLD] = json_real(p->threshold),
-            [NF_PF_TARGET] = json_real(p->target),
-            [NF_PF_COOLDOWN] = json_integer((json_int_t)p->cooldown_ns),
-            [NF_PF_RATE_LIMIT] = json_integer((json_int_t)p->rate_limit),
-            [NF_PF_BATCH] = json_integer((json_int_t)p->batch_pages),
-            [NF_PF_DRY_RUN] = json_boolean(p->dry_run),
-        };
         json_t *o = json_object();
         for (int f = 0; f < NF_PF_COUNT; f++) {
-                char src[PATH_MAX + 96];
-                nf_config_source_format(d->cfg, g->info.name, &g->sources, (enum nf_policy_field)f,
-                                        src, sizeof(src));
-                json_object_set_new(o, nf_policy_field_name((enum nf_policy_field)f),
-                                    json_pack("{s:o,s:s}", "value", vals[f], "source", src));
+                const struct nf_key *k = &nf_policy_keys[f];
+                union nf_key_value v;
+                char where[PATH_MAX + 96];
+                nf_key_get(k, p, &v);
+                nf_config_source_format(cfg, vm, src, (enum nf_policy_field)f, where,
+                                        sizeof(where));
+                json_object_set_new(
+                    o, k->name,
+                    json_pack("{s:o,s:s}", "value", nf_proto_key_json(k, &v), "source", where));
         }
         return o;
 }
@@ -134,13 +129,14 @@ json_t *nf_report_vm(const struct nf_daemon *d, const struct nf_guest *g)
         json_object_set_new(o, "remote_pages", json_integer((json_int_t)g->sample.remote_pages));
         json_object_set_new(o, "sampled_ns", json_integer((json_int_t)g->sampled_ns));
         json_object_set_new(o, "backend_home", nodemask_json(g->info.home));
-        json_object_set_new(o, "policy", policy_json(d, g));
-        json_object_set_new(o, "phase",
-                            json_pack("{s:s,s:s,s:b,s:b,s:s?,s:s?}", "phase",
-                                      nf_phase_name(g->pst.phase), "trigger",
-                                      nf_trigger_name(g->pst.trigger), "paused", g->paused,
-                                      "migratable", g->info.migratable && !g->info.control,
-                                      "why_not", why, "last_decision", g->last.reason));
+        json_object_set_new(o, "policy",
+                            nf_report_policy(d->cfg, g->info.name, &g->params, &g->sources));
+        json_object_set_new(
+            o, "phase",
+            json_pack("{s:s,s:s,s:b,s:b,s:s?,s:s?}", "phase", nf_phase_name(g->pst.phase),
+                      "trigger", nf_trigger_name(g->pst.trigger), "paused", g->paused, "migratable",
+                      g->info.migratable && !g->info.control && !g->refused, "why_not", why,
+                      "last_decision", g->last.reason));
         const struct nf_plan *pl = &g->plan;
         json_object_set_new(o, "migration",
                             json_pack("{s:b,s:s,s:I,s:I,s:I,s:I,s:I,s:i}", "active", pl->active,
@@ -151,6 +147,10 @@ json_t *nf_report_vm(const struct nf_daemon *d, const struct nf_guest *g)
                                       (json_int_t)pl->started_ns, "target_node", pl->target_node));
         json_object_set_new(json_object_get(o, "migration"), "batch_pages",
                             json_integer((json_int_t)pl->batch_cap));
+        json_object_set_new(json_object_get(o, "migration"), "skipped_pages",
+                            json_integer((json_int_t)pl->skipped));
+        json_object_set_new(json_object_get(o, "migration"), "failed_pages",
+                            json_integer((json_int_t)pl->failed));
         const struct nf_guest_counters *c = &g->n;
         json_t *by = json_object();
         for (int t = NF_TRIGGER_THRESHOLD; t < NF_TRIGGER_COUNT; t++)
@@ -170,6 +170,9 @@ json_t *nf_report_vm(const struct nf_daemon *d, const struct nf_guest *g)
                                       "max_batch_real_ns", (json_int_t)c->max_batch_real_ns));
         json_object_set_new(json_object_get(o, "counters"), "last_end_share",
                             json_real(c->last_end_share));
+        json_object_set_new(json_object_get(o, "counters"), "pages_skipped",
+                            json_integer((json_int_t)c->pages_skipped));
+        json_object_set_new(o, "refused", g->refused ? json_string(g->refused_why) : json_null());
         json_object_set_new(o, "last_error",
                             g->last_error[0] ? json_string(g->last_error) : json_null());
         return o;
@@ -191,10 +194,25 @@ json_t *nf_report_pools(const struct nf_daemon *d)
                         json_object_update_new(
                             o, json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:I}", "enabled", info.enabled,
                                          "target_pages", (json_int_t)info.target, "held_pages",
-                                         (json_int_t)info.held, "handed_pages",
-                                         (json_int_t)info.handed, "hits", (json_int_t)info.hits,
+                                         (json_int_t)info.held, "handed_out_pages",
+                                         (json_int_t)info.handed_out, "hits", (json_int_t)info.hits,
                                          "misses", (json_int_t)info.misses, "fallbacks",
                                          (json_int_t)info.fallbacks));
+                /* The last sizing interval, from differences of those cumulative counters. */
+                const struct nf_pool_state *ps = &d->pool[n];
+                if (ps->have_interval) {
+                        uint64_t flips = ps->hits + ps->misses;
+                        json_object_set_new(
+                            o, "interval",
+                            json_pack("{s:I,s:I,s:I,s:I,s:o}", "handed_out_pages",
+                                      (json_int_t)ps->handed_out, "hits", (json_int_t)ps->hits,
+                                      "misses", (json_int_t)ps->misses, "fallbacks",
+                                      (json_int_t)ps->fallbacks, "hit_rate",
+                                      flips ? json_real((double)ps->hits / (double)flips)
+                                            : json_null()));
+                } else {
+                        json_object_set_new(o, "interval", json_null());
+                }
                 json_array_append_new(nodes, o);
         }
         return json_pack("{s:s,s:b,s:I,s:I,s:I,s:I,s:o}", "mode", nf_pool_mode_name(pp->mode),

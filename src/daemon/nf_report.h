@@ -11,4 +11,8 @@ json_t *nf_report_vm(const struct nf_daemon *d, const struct nf_guest *g);
 json_t *nf_report_pools(const struct nf_daemon *d);
 json_t *nf_report_version(const struct nf_daemon *d);
 
+/* A resolved policy, key by key: {"mode": {"value": "threshold", "source": "..."}, ...}. */
+json_t *nf_report_policy(const struct nf_config *cfg, const char *vm,
+                         const struct nf_policy_params *p, const struct nf_policy_sources *src);
+
 #endif

@@ -16,13 +16,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(text, data, size);
         text[size] = '\0';
         struct nf_config *c = NULL;
-        char err[512];
+        char err[NF_ERR_MAX];
         if (nf_config_load_string(text, "fuzz.conf", &c, err, sizeof(err)) == 0) {
                 struct nf_policy_params p;
                 struct nf_policy_sources src;
                 nf_config_policy(c, c->nr_vms ? c->vms[0].name : "x", &p, &src);
-                /* A config that loads must be one the policy accepts. */
-                if (nf_policy_validate(&p, err, sizeof(err)) != 0)
+                /* A config that loads must be one the policy and pool sizing accept. */
+                if (nf_policy_validate(&p, NULL) != 0 || nf_poolsize_validate(&c->pool, NULL) != 0)
                         abort();
                 nf_config_free(c);
         } else if (!memchr(err, ':', strlen(err))) {

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -57,7 +58,7 @@ static void expect(const struct nf_decision *d, enum nf_action a, enum nf_trigge
 static void test_defaults(void **state)
 {
         struct nf_policy_params p;
-        char err[128] = "x";
+        struct nf_check_error e;
 
         (void)state;
         memset(&p, 0xff, sizeof(p));
@@ -70,8 +71,7 @@ static void test_defaults(void **state)
         assert_int_equal(p.rate_limit, 256ull << 20);
         assert_int_equal(p.batch_pages, 4096);
         assert_false(p.dry_run);
-        assert_int_equal(nf_policy_validate(&p, err, sizeof(err)), 0);
-        assert_string_equal(err, "");
+        assert_int_equal(nf_policy_validate(&p, &e), 0);
 }
 
 static void test_init(void **state)
@@ -89,75 +89,81 @@ static void test_init(void **state)
                 assert_int_equal(st.triggered[i], 0);
 }
 
-static void check_invalid(const struct nf_policy_params *p, const char *msg)
+/* The check names the key at fault (and the one it contradicts): "key: message". */
+static void check_invalid(const struct nf_policy_params *p, const char *msg, const char *other)
 {
-        char err[160] = "";
+        struct nf_check_error e;
+        char err[320];
 
-        assert_int_equal(nf_policy_validate(p, err, sizeof(err)), -EINVAL);
+        assert_int_equal(nf_policy_validate(p, &e), -EINVAL);
+        snprintf(err, sizeof(err), "%s: %s", e.key ? e.key : "?", e.msg);
         if (strcmp(err, msg) != 0)
                 fail_msg("message \"%s\", want \"%s\"", err, msg);
-        assert_int_equal(nf_policy_validate(p, NULL, 0), -EINVAL);
+        if (other)
+                assert_string_equal(e.other_key, other);
+        else
+                assert_null(e.other_key);
+        assert_int_equal(nf_policy_validate(p, NULL), -EINVAL);
 }
 
 static void test_validate(void **state)
 {
         struct nf_policy_params p;
-        char err[160];
 
         (void)state;
         p = params(NF_MODE_THRESHOLD);
         p.mode = (enum nf_mode)7;
-        check_invalid(&p, "mode: unknown mode 7");
+        check_invalid(&p, "mode: unknown mode 7", NULL);
 
         p = params(NF_MODE_PERIODIC);
         p.period_ns = 0;
-        check_invalid(&p, "period: must be above 0 in periodic mode");
-        /* Only periodic mode needs a period. */
+        check_invalid(&p, "period: must be above 0", NULL);
+        /* Every mode: a period of 0 means nothing, and the key table refuses it too. */
         p.mode = NF_MODE_THRESHOLD;
-        assert_int_equal(nf_policy_validate(&p, err, sizeof(err)), 0);
+        check_invalid(&p, "period: must be above 0", NULL);
 
         p = params(NF_MODE_THRESHOLD);
         p.threshold = 1.5;
-        check_invalid(&p, "threshold: 150% is outside 0%..100%");
+        check_invalid(&p, "threshold: 150% is outside 0%..100%", NULL);
         p.threshold = -0.1;
-        check_invalid(&p, "threshold: -10% is outside 0%..100%");
+        check_invalid(&p, "threshold: -10% is outside 0%..100%", NULL);
         p.threshold = NAN;
-        check_invalid(&p, "threshold: nan% is outside 0%..100%");
+        check_invalid(&p, "threshold: nan% is outside 0%..100%", NULL);
 
         p = params(NF_MODE_PERIODIC);
         p.target = 2.0;
-        check_invalid(&p, "target: 200% is outside 0%..100%");
+        check_invalid(&p, "target: 200% is outside 0%..100%", NULL);
         p.target = -0.01;
-        check_invalid(&p, "target: -1% is outside 0%..100%");
+        check_invalid(&p, "target: -1% is outside 0%..100%", NULL);
 
         /* Hysteresis: the stop point may not be above the trigger point. */
         p = params(NF_MODE_THRESHOLD);
         p.target = 0.1;
-        check_invalid(&p, "target: 10% is above the threshold 5%");
+        check_invalid(&p, "target: 10% is above the threshold 5%", "threshold");
         /* Periodic mode never looks at the threshold. */
         p.mode = NF_MODE_PERIODIC;
-        assert_int_equal(nf_policy_validate(&p, err, sizeof(err)), 0);
+        assert_int_equal(nf_policy_validate(&p, NULL), 0);
         p.mode = NF_MODE_MONITOR;
-        assert_int_equal(nf_policy_validate(&p, err, sizeof(err)), 0);
+        assert_int_equal(nf_policy_validate(&p, NULL), 0);
 
         p = params(NF_MODE_THRESHOLD);
         p.batch_pages = 0;
-        check_invalid(&p, "batch: must be at least one page");
+        check_invalid(&p, "batch: must be at least one page", NULL);
 
         /* Boundaries are valid. */
         p = params(NF_MODE_THRESHOLD);
         p.threshold = 1.0;
         p.target = 1.0;
-        assert_int_equal(nf_policy_validate(&p, err, sizeof(err)), 0);
+        assert_int_equal(nf_policy_validate(&p, NULL), 0);
         p.threshold = 0.0;
         p.target = 0.0;
         p.cooldown_ns = 0;
         p.rate_limit = 0;
         p.batch_pages = 1;
-        assert_int_equal(nf_policy_validate(&p, err, sizeof(err)), 0);
+        assert_int_equal(nf_policy_validate(&p, NULL), 0);
         p.threshold = 0.05;
         p.target = 0.05;
-        assert_int_equal(nf_policy_validate(&p, err, sizeof(err)), 0);
+        assert_int_equal(nf_policy_validate(&p, NULL), 0);
 }
 
 static void test_names(void **state)

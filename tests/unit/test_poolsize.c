@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -24,7 +25,7 @@ static struct nf_pool_params dyn(void)
 static void test_defaults(void **state)
 {
         struct nf_pool_params p;
-        char err[128] = "x";
+        struct nf_check_error e;
 
         (void)state;
         memset(&p, 0xff, sizeof(p));
@@ -37,18 +38,24 @@ static void test_defaults(void **state)
         assert_true(p.shrink_below == 0.2);
         assert_true(p.step == 0.1);
         assert_int_equal(p.interval_ns, 10 * SEC);
-        assert_int_equal(nf_poolsize_validate(&p, err, sizeof(err)), 0);
-        assert_string_equal(err, "");
+        assert_int_equal(nf_poolsize_validate(&p, &e), 0);
 }
 
-static void check_invalid(const struct nf_pool_params *p, const char *msg)
+/* The check names the key at fault and the one it contradicts: "key: message". */
+static void check_invalid(const struct nf_pool_params *p, const char *msg, const char *other)
 {
-        char err[160] = "";
+        struct nf_check_error e;
+        char err[320];
 
-        assert_int_equal(nf_poolsize_validate(p, err, sizeof(err)), -EINVAL);
+        assert_int_equal(nf_poolsize_validate(p, &e), -EINVAL);
+        snprintf(err, sizeof(err), "%s: %s", e.key ? e.key : "?", e.msg);
         if (strcmp(err, msg) != 0)
                 fail_msg("message \"%s\", want \"%s\"", err, msg);
-        assert_int_equal(nf_poolsize_validate(p, NULL, 0), -EINVAL);
+        if (other)
+                assert_string_equal(e.other_key, other);
+        else
+                assert_null(e.other_key);
+        assert_int_equal(nf_poolsize_validate(p, NULL), -EINVAL);
 }
 
 static void test_validate(void **state)
@@ -58,53 +65,62 @@ static void test_validate(void **state)
         (void)state;
         p = dyn();
         p.mode = (enum nf_pool_mode)9;
-        check_invalid(&p, "mode: unknown pool mode 9");
+        check_invalid(&p, "mode: unknown pool mode 9", NULL);
         p = dyn();
         p.max = 0;
         p.min = 0;
         p.size = 0;
-        check_invalid(&p, "max: must be at least one page");
+        check_invalid(&p, "max: must be at least one page", NULL);
         p = dyn();
         p.min = 300000;
-        check_invalid(&p, "min: 300000 pages is above max (262144 pages)");
+        check_invalid(&p, "min: 300000 pages is above max (262144 pages)", "max");
         p = dyn();
         p.size = 10;
-        check_invalid(&p, "size: 10 pages is outside min..max (64..262144 pages)");
+        check_invalid(&p, "size: 10 pages is outside min..max (64..262144 pages)", "min");
         p.size = 262145;
-        check_invalid(&p, "size: 262145 pages is outside min..max (64..262144 pages)");
+        check_invalid(&p, "size: 262145 pages is outside min..max (64..262144 pages)", "max");
         p = dyn();
         p.grow_above = 1.5;
-        check_invalid(&p, "grow_above: 150% is outside 0%..100%");
+        check_invalid(&p, "grow_above: 150% is outside 0%..100%", NULL);
         p = dyn();
         p.shrink_below = -0.1;
-        check_invalid(&p, "shrink_below: -10% is outside 0%..100%");
+        check_invalid(&p, "shrink_below: -10% is outside 0%..100%", NULL);
         p = dyn();
         p.shrink_below = 0.9;
-        check_invalid(&p, "shrink_below: 90% must be below grow_above (90%)");
+        check_invalid(&p, "shrink_below: 90% must be below grow_above (90%)", "grow_above");
         p.shrink_below = 0.95;
-        check_invalid(&p, "shrink_below: 95% must be below grow_above (90%)");
+        check_invalid(&p, "shrink_below: 95% must be below grow_above (90%)", "grow_above");
         p = dyn();
         p.step = 0;
-        check_invalid(&p, "step: 0% is outside 0%..100% (exclusive of 0)");
+        check_invalid(&p, "step: 0% is outside 0%..100% (exclusive of 0)", NULL);
         p.step = 1.5;
-        check_invalid(&p, "step: 150% is outside 0%..100% (exclusive of 0)");
+        check_invalid(&p, "step: 150% is outside 0%..100% (exclusive of 0)", NULL);
         p.step = NAN;
-        check_invalid(&p, "step: nan% is outside 0%..100% (exclusive of 0)");
+        check_invalid(&p, "step: nan% is outside 0%..100% (exclusive of 0)", NULL);
         p = dyn();
         p.interval_ns = 0;
-        check_invalid(&p, "interval: must be above 0");
+        check_invalid(&p, "interval: must be above 0", NULL);
 
-        /* Static and off ignore the dynamic knobs entirely. */
+        /* Contradictions are errors in every mode: min above max is wrong in a file
+         * whether or not the pool is dynamic today. */
+        p = dyn();
+        p.mode = NF_POOL_STATIC;
+        p.min = 100;
+        p.max = 50;
+        check_invalid(&p, "min: 100 pages is above max (50 pages)", "max");
+        p.mode = NF_POOL_OFF;
+        check_invalid(&p, "min: 100 pages is above max (50 pages)", "max");
+        p = dyn();
+        p.mode = NF_POOL_STATIC;
+        p.shrink_below = 0.95;
+        check_invalid(&p, "shrink_below: 95% must be below grow_above (90%)", "grow_above");
+        /* A static size stands alone: min and max bound only a dynamic pool. */
         p = dyn();
         p.mode = NF_POOL_STATIC;
         p.size = 5;
-        p.min = 100;
-        p.max = 0;
-        p.step = 0;
-        p.interval_ns = 0;
-        assert_int_equal(nf_poolsize_validate(&p, NULL, 0), 0);
+        assert_int_equal(nf_poolsize_validate(&p, NULL), 0);
         p.mode = NF_POOL_OFF;
-        assert_int_equal(nf_poolsize_validate(&p, NULL, 0), 0);
+        assert_int_equal(nf_poolsize_validate(&p, NULL), 0);
 
         /* Edges that are allowed. */
         p = dyn();
@@ -113,7 +129,7 @@ static void test_validate(void **state)
         p.step = 1.0;
         p.shrink_below = 0;
         p.grow_above = 1.0;
-        assert_int_equal(nf_poolsize_validate(&p, NULL, 0), 0);
+        assert_int_equal(nf_poolsize_validate(&p, NULL), 0);
 }
 
 static void test_initial(void **state)

@@ -33,16 +33,66 @@
 
 /* ---- helpers ---- */
 
+/*
+ * The tests' configs keep their VMs in static blocks, so a config copied with = still
+ * shares them (as the tests mean it to when they say so) and nothing needs freeing;
+ * copy_config gives a copy its own block. nf_sim_config_add_vm has its own test.
+ */
+#define VM_BLOCKS 8
+#define VM_BLOCK 512
+static struct nf_sim_vm_config vm_store[VM_BLOCKS][VM_BLOCK];
+static unsigned vm_next;
+
+static void give_block(struct nf_sim_config *c)
+{
+        c->vm = vm_store[vm_next++ % VM_BLOCKS];
+        c->cap_vms = VM_BLOCK;
+}
+
 static void virtual_config(struct nf_sim_config *c, uint64_t seed)
 {
         nf_sim_config_defaults(c);
-        c->clock = NF_SIM_CLOCK_VIRTUAL;
+        give_block(c);
+        c->clock = NF_CLOCK_VIRTUAL;
         c->seed = seed;
+}
+
+static void copy_config(struct nf_sim_config *dst, const struct nf_sim_config *src)
+{
+        *dst = *src;
+        give_block(dst);
+        memcpy(dst->vm, src->vm, src->nr_vms * sizeof(*src->vm));
+}
+
+/* The check's error as one line: "sim.vm web: memory: must be positive". */
+static int validate(const struct nf_sim_config *c, char *err, size_t len)
+{
+        struct nf_check_error e;
+        int rc = nf_sim_config_validate(c, &e);
+
+        if (rc == 0)
+                snprintf(err, len, "%s", "");
+        else
+                snprintf(err, len, "%.60s%s%.30s%s%.150s", e.section, e.section[0] ? ": " : "",
+                         e.key ? e.key : "", e.key ? ": " : "", e.msg);
+        return rc;
+}
+
+/* Migrates and says how many moved. */
+static int migrate(struct nf_sim *s, uint32_t id, nf_nodemask_t from, unsigned to, uint64_t max,
+                   uint64_t *moved)
+{
+        struct nf_migrate_result r;
+        int rc = nf_sim_migrate(s, id, from, to, max, &r);
+
+        *moved = r.moved;
+        return rc;
 }
 
 static void add_vm(struct nf_sim_config *c, const char *name, uint64_t pages, unsigned home,
                    double rate, bool migratable)
 {
+        assert_true(c->nr_vms < c->cap_vms);
         struct nf_sim_vm_config *v = &c->vm[c->nr_vms++];
 
         memset(v, 0, sizeof(*v));
@@ -120,11 +170,12 @@ static struct nf_pool_info pool(const struct nf_sim *s, unsigned node)
 /* Conservation seen only through the public API, independent of nf_sim_check. */
 static void assert_conserved(const struct nf_sim *s)
 {
-        struct nf_guest_info g[NF_SIM_MAX_VMS + 1];
+        static struct nf_guest_info g[VM_BLOCK + 1];
         struct nf_topology t;
         uint64_t used[NF_MAX_NODES] = {0};
-        size_t n = nf_sim_guests(s, g, NF_SIM_MAX_VMS + 1);
+        size_t n = nf_sim_guests(s, g, VM_BLOCK + 1);
 
+        assert_true(n <= VM_BLOCK + 1);
         nf_sim_topology(s, &t);
         for (size_t i = 0; i < n; i++) {
                 uint64_t pages[NF_MAX_NODES], sum = 0;
@@ -168,7 +219,7 @@ static void test_defaults(void **state)
 
         (void)state;
         nf_sim_config_defaults(&c);
-        assert_int_equal(nf_sim_config_validate(&c, err, sizeof(err)), 0);
+        assert_int_equal(validate(&c, err, sizeof(err)), 0);
         assert_int_equal(c.nr_nodes, 2);
         assert_int_equal(c.node_pages, 8 * GIB_PAGES);
         assert_int_equal(c.cvm_node, 0);
@@ -233,21 +284,17 @@ static void m_step0(struct nf_sim_config *c)
 }
 static void m_speed(struct nf_sim_config *c)
 {
-        c->clock = NF_SIM_CLOCK_REAL;
+        c->clock = NF_CLOCK_REAL;
         c->speed = 0;
 }
 static void m_speed_nan(struct nf_sim_config *c)
 {
-        c->clock = NF_SIM_CLOCK_REAL;
+        c->clock = NF_CLOCK_REAL;
         c->speed = NAN;
 }
 static void m_clock(struct nf_sim_config *c)
 {
-        c->clock = (enum nf_sim_clock)7;
-}
-static void m_many(struct nf_sim_config *c)
-{
-        c->nr_vms = NF_SIM_MAX_VMS + 1;
+        c->clock = (enum nf_clock_kind)7;
 }
 static void m_noname(struct nf_sim_config *c)
 {
@@ -306,18 +353,17 @@ static void test_validate_names_field(void **state)
             {"zero speed", m_speed, "speed", NULL},
             {"nan speed", m_speed_nan, "speed", NULL},
             {"bad clock", m_clock, "clock", NULL},
-            {"too many vms", m_many, "VMs", NULL},
             {"empty name", m_noname, "vm[0]", "name"},
             {"long name", m_longname, "vm[0]", "name"},
-            {"duplicate name", m_dupname, "'web'", "twice"},
-            {"cvm name", m_cvmname, "'Domain-0'", "control domain"},
-            {"no memory", m_mem0, "'web'", "memory: "},
-            {"home beyond nodes", m_home, "'web'", "home"},
-            {"negative rate", m_rate_neg, "'web'", "flip_rate"},
-            {"nan rate", m_rate_nan, "'web'", "flip_rate"},
-            {"huge rate", m_rate_huge, "'web'", "flip_rate"},
-            {"does not fit", m_nofit, "'db'", "node 1"},
-            {"does not fit beside cvm", m_nofit_cvm, "'db'", "node 0"},
+            {"duplicate name", m_dupname, "sim.vm web", "twice"},
+            {"cvm name", m_cvmname, "sim.vm Domain-0", "control domain"},
+            {"no memory", m_mem0, "sim.vm web", "memory: "},
+            {"home beyond nodes", m_home, "sim.vm web", "home"},
+            {"negative rate", m_rate_neg, "sim.vm web", "flip_rate"},
+            {"nan rate", m_rate_nan, "sim.vm web", "flip_rate"},
+            {"huge rate", m_rate_huge, "sim.vm web", "flip_rate"},
+            {"does not fit", m_nofit, "sim.vm db", "node 1"},
+            {"does not fit beside cvm", m_nofit_cvm, "sim.vm db", "node 0"},
         };
 
         (void)state;
@@ -328,9 +374,9 @@ static void test_validate_names_field(void **state)
                 int rc;
 
                 paper_config(&c, 1);
-                assert_int_equal(nf_sim_config_validate(&c, err, sizeof(err)), 0);
+                assert_int_equal(validate(&c, err, sizeof(err)), 0);
                 cases[i].mutate(&c);
-                rc = nf_sim_config_validate(&c, err, sizeof(err));
+                rc = validate(&c, err, sizeof(err));
                 if (rc != -EINVAL || !strstr(err, cases[i].needle1) ||
                     (cases[i].needle2 && !strstr(err, cases[i].needle2)))
                         print_error("case '%s': rc %d, err '%s'\n", cases[i].what, rc, err);
@@ -353,7 +399,7 @@ static void test_virtual_clock_ignores_speed(void **state)
         (void)state;
         paper_config(&c, 1);
         c.speed = 0; /* meaningless for a virtual clock */
-        assert_int_equal(nf_sim_config_validate(&c, err, sizeof(err)), 0);
+        assert_int_equal(validate(&c, err, sizeof(err)), 0);
 }
 
 /* ---- the phenomenon ---- */
@@ -504,7 +550,7 @@ static void scripted_run(uint64_t seed, struct snapshot *snap)
         nf_sim_advance(s, 5 * MIN);
         assert_int_equal(nf_sim_pool_set(s, 2, 4), 0);
         nf_sim_advance(s, 10 * MIN);
-        assert_int_equal(nf_sim_migrate(s, 1, NF_NODE_BIT(0), 1, 1000, &moved), 0);
+        assert_int_equal(migrate(s, 1, NF_NODE_BIT(0), 1, 1000, &moved), 0);
         nf_sim_advance(s, 20 * MIN);
         memset(snap, 0, sizeof(*snap));
         for (uint32_t id = 0; id < 4; id++)
@@ -558,12 +604,12 @@ static void test_invariants_random_run(void **state)
 
                 nf_sim_advance(s, i * STEP);
                 if (r < 100) {
-                        struct nf_guest_info g[NF_SIM_MAX_VMS + 1];
-                        size_t n = nf_sim_guests(s, g, NF_SIM_MAX_VMS + 1);
+                        static struct nf_guest_info g[VM_BLOCK + 1];
+                        size_t n = nf_sim_guests(s, g, VM_BLOCK + 1);
                         uint32_t id = g[test_rand(&x) % n].id;
                         uint64_t moved = 0;
-                        int rc = nf_sim_migrate(s, id, test_rand(&x), test_rand(&x) % 4,
-                                                test_rand(&x) % 3000, &moved);
+                        int rc = migrate(s, id, test_rand(&x), test_rand(&x) % 4,
+                                         test_rand(&x) % 3000, &moved);
 
                         assert_true(rc == 0 || rc == -ENOMEM || rc == -EPERM || rc == -EOPNOTSUPP);
                         calls_ok += rc == 0;
@@ -582,11 +628,11 @@ static void test_invariants_random_run(void **state)
                                (double)(test_rand(&x) % 600), test_rand(&x) % 4 != 0);
                         snprintf(c.vm[c.nr_vms - 1].name, NF_NAME_MAX, "n%llu",
                                  (unsigned long long)named++);
-                        if (nf_sim_config_validate(&c, err, sizeof(err)) != 0) {
+                        if (validate(&c, err, sizeof(err)) != 0) {
                                 c.vm[c.nr_vms - 1].memory_pages = 1; /* fits anywhere */
                                 c.vm[c.nr_vms - 1].home = 1;
                         }
-                        if (nf_sim_config_validate(&c, err, sizeof(err)) == 0) {
+                        if (validate(&c, err, sizeof(err)) == 0) {
                                 int rc = nf_sim_reconfigure(s, &c, err, sizeof(err));
 
                                 assert_true(rc == 0 || (rc == -ENOMEM && strstr(err, "free")));
@@ -671,6 +717,8 @@ static void test_pool_sized_to_burst(void **state)
         c.vm[0].flip_rate = 73; /* bursts of 7 or 8 per 100 ms step */
         s = new_sim(&c);
         assert_int_equal(nf_sim_pool_set(s, 1, 8), 0);
+        assert_int_equal(nf_sim_pool_enable(s, 1, true), 0);
+        assert_int_equal(nf_sim_set_receiver(s, 1, true), 0);
         nf_sim_advance(s, HOUR);
         nf_sim_stats(s, &st);
         assert_int_equal(st.flips, 73 * 3600);
@@ -682,7 +730,8 @@ static void test_pool_sized_to_burst(void **state)
         assert_int_equal(p.hits, st.flips);
         assert_int_equal(p.fallbacks, 0);
         assert_int_equal(p.misses, 0);
-        assert_int_equal(p.handed, 8);
+        /* Cumulative: every flip's frame came out of the pool. */
+        assert_int_equal(p.handed_out, st.flips);
         /* A pool on the CVM node is not the VM's: it saw nothing. */
         assert_int_equal(pool(s, 0).hits, 0);
         assert_check(s);
@@ -699,12 +748,14 @@ static void test_pool_too_small_falls_back(void **state)
         paper_config(&c, 42); /* 7 flips per step */
         s = new_sim(&c);
         assert_int_equal(nf_sim_pool_set(s, 1, 1), 0);
+        assert_int_equal(nf_sim_pool_enable(s, 1, true), 0);
+        assert_int_equal(nf_sim_set_receiver(s, 1, true), 0);
         nf_sim_advance(s, 10 * SEC);
         p = pool(s, 1);
         assert_int_equal(p.hits, 100);
         assert_int_equal(p.fallbacks, 600);
         assert_int_equal(p.misses, 600);
-        assert_int_equal(p.handed, 1);
+        assert_int_equal(p.handed_out, 100); /* one per step, refilled by the returns */
         assert_true(remote_share(s, 1, 1) > 0);
         nf_sim_free(s);
 }
@@ -722,6 +773,8 @@ static void test_pool_on_starved_node_is_empty(void **state)
         add_vm(&c, "tight", 4096, 1, 20, true); /* fills node 1 */
         s = new_sim(&c);
         assert_int_equal(nf_sim_pool_set(s, 1, 64), 0);
+        assert_int_equal(nf_sim_pool_enable(s, 1, true), 0);
+        assert_int_equal(nf_sim_set_receiver(s, 1, true), 0);
         p = pool(s, 1);
         assert_true(p.enabled);
         assert_int_equal(p.held, 0); /* nothing free to take */
@@ -752,24 +805,51 @@ static void test_pool_set_get(void **state)
 
         assert_int_equal(nf_sim_pool_set(s, 1, 100), 0);
         p = pool(s, 1);
-        assert_true(p.enabled);
+        assert_false(p.enabled); /* reserving is not enabling */
         assert_int_equal(p.target, 100);
         assert_int_equal(p.held, 100);
         assert_int_equal(node_free(s, 1), free1 - 100); /* reserved: no longer free */
 
+        /* Disabled, the pool neither hands out nor refills: flips go past it. */
         nf_sim_advance(s, SEC);
-        assert_int_equal(pool(s, 1).handed, 7);
+        p = pool(s, 1);
+        assert_int_equal(p.handed_out, 0);
+        assert_int_equal(p.held, 100);
+        assert_int_equal(p.misses, 70);
+        assert_int_equal(p.fallbacks, 0);
+
+        /* Enabled, but web is no receiver: it hands out and is not refilled. */
+        assert_int_equal(nf_sim_pool_enable(s, 1, true), 0);
+        assert_true(pool(s, 1).enabled);
+        nf_sim_advance(s, 2 * SEC); /* one more second: time is absolute */
+        p = pool(s, 1);
+        assert_int_equal(p.handed_out, 70);
+        assert_int_equal(p.held, 30);
+        assert_int_equal(p.hits, 70);
+        assert_int_equal(nf_sim_set_receiver(s, 1, true), 0);
+        assert_int_equal(nf_sim_set_receiver(s, 0, true), -EPERM);
+        assert_int_equal(nf_sim_set_receiver(s, 9, true), -ESRCH);
+        nf_sim_advance(s, 3 * SEC);
+        p = pool(s, 1);
+        assert_int_equal(p.handed_out, 140);
+        /* Refilled by what web gave back: 30 pages would have run dry in 5 steps. */
+        assert_int_equal(p.fallbacks, 0);
+        assert_true(p.held >= 23);
+
         assert_int_equal(nf_sim_pool_set(s, 1, 40), 0); /* shrink frees the excess now */
         p = pool(s, 1);
         assert_int_equal(p.held, 40);
-        assert_int_equal(p.handed, 0); /* a new sizing interval */
-        assert_int_equal(p.hits, 70);  /* counters survive */
+        assert_int_equal(p.handed_out, 140); /* cumulative: setting resets nothing */
+        assert_int_equal(p.hits, 140);
         assert_check(s);
 
         assert_int_equal(nf_sim_pool_set(s, 1, 0), 0);
         p = pool(s, 1);
-        assert_false(p.enabled);
+        assert_true(p.enabled);
         assert_int_equal(p.held, 0);
+        assert_int_equal(nf_sim_pool_enable(s, 1, false), 0);
+        assert_false(pool(s, 1).enabled);
+        assert_int_equal(nf_sim_pool_enable(s, 2, true), -EINVAL);
         assert_int_equal(nf_sim_pool_set(s, 2, 10), -EINVAL);
         assert_int_equal(nf_sim_pool_set(s, 1, c.node_pages + 1), -EINVAL);
         assert_int_equal(nf_sim_pool_get(s, 2, &p), -EINVAL);
@@ -777,7 +857,8 @@ static void test_pool_set_get(void **state)
 
         /* A target beyond the free memory takes what there is. */
         assert_int_equal(nf_sim_pool_set(s, 0, c.node_pages), 0);
-        assert_int_equal(pool(s, 0).held, 6 * GIB_PAGES); /* all flips were pool hits */
+        /* The second with the pool disabled took its 70 frames from node 0. */
+        assert_int_equal(pool(s, 0).held, 6 * GIB_PAGES - 70);
         assert_int_equal(node_free(s, 0), 0);
         assert_check(s);
         nf_sim_free(s);
@@ -801,42 +882,42 @@ static void test_migrate(void **state)
         free1 = node_free(s, 1);
         assert_true(remote > 200000);
 
-        assert_int_equal(nf_sim_migrate(s, 1, NF_NODE_BIT(0), 1, 1000, &moved), 0);
+        assert_int_equal(migrate(s, 1, NF_NODE_BIT(0), 1, 1000, &moved), 0);
         assert_int_equal(moved, 1000);
         assert_int_equal(vm_pages_on(s, 1, 0), remote - 1000);
         assert_int_equal(node_free(s, 0), free0 + 1000);
         assert_int_equal(node_free(s, 1), free1 - 1000);
 
         /* Everything but home, high bits included. */
-        assert_int_equal(nf_sim_migrate(s, 1, ~NF_NODE_BIT(1), 1, 500, &moved), 0);
+        assert_int_equal(migrate(s, 1, ~NF_NODE_BIT(1), 1, 500, &moved), 0);
         assert_int_equal(moved, 500);
         /* Nothing of it lies on the from nodes. */
-        assert_int_equal(nf_sim_migrate(s, 1, NF_NODE_BIT(1), 1, 500, &moved), 0);
+        assert_int_equal(migrate(s, 1, NF_NODE_BIT(1), 1, 500, &moved), 0);
         assert_int_equal(moved, 0);
-        assert_int_equal(nf_sim_migrate(s, 1, NF_NODE_BIT(0), 1, 0, &moved), 0);
+        assert_int_equal(migrate(s, 1, NF_NODE_BIT(0), 1, 0, &moved), 0);
         assert_int_equal(moved, 0);
         assert_check(s);
 
         /* Bounded by the target's free memory: a pool takes all but 300 pages of node 1. */
         assert_int_equal(nf_sim_pool_set(s, 1, node_free(s, 1) - 300), 0);
         assert_int_equal(node_free(s, 1), 300);
-        assert_int_equal(nf_sim_migrate(s, 1, NF_NODE_BIT(0), 1, UINT64_MAX, &moved), -ENOMEM);
+        assert_int_equal(migrate(s, 1, NF_NODE_BIT(0), 1, UINT64_MAX, &moved), -ENOMEM);
         assert_int_equal(moved, 300);
         assert_int_equal(vm_pages_on(s, 1, 0), remote - 1800);
         assert_int_equal(node_free(s, 1), 0);
         moved = 99;
-        assert_int_equal(nf_sim_migrate(s, 1, NF_NODE_BIT(0), 1, 10, &moved), -ENOMEM);
+        assert_int_equal(migrate(s, 1, NF_NODE_BIT(0), 1, 10, &moved), -ENOMEM);
         assert_int_equal(moved, 0);
         assert_check(s);
 
         /* Home has room again: all the rest comes back. */
         assert_int_equal(nf_sim_pool_set(s, 1, 0), 0);
-        assert_int_equal(nf_sim_migrate(s, 1, NF_NODE_BIT(0), 1, UINT64_MAX, &moved), 0);
+        assert_int_equal(migrate(s, 1, NF_NODE_BIT(0), 1, UINT64_MAX, &moved), 0);
         assert_int_equal(moved, remote - 1800);
         assert_true(remote_share(s, 1, 1) == 0.0);
 
         /* Moving away from home works too (the mechanism has no opinion). */
-        assert_int_equal(nf_sim_migrate(s, 1, NF_NODE_BIT(1), 0, 10, &moved), 0);
+        assert_int_equal(migrate(s, 1, NF_NODE_BIT(1), 0, 10, &moved), 0);
         assert_int_equal(moved, 10);
         assert_int_equal(vm_pages_on(s, 1, 0), 10);
         assert_check(s);
@@ -860,15 +941,15 @@ static void test_migrate_refusals(void **state)
         nf_sim_topology(s, &t0);
 
         moved = 99;
-        assert_int_equal(nf_sim_migrate(s, 2, NF_NODE_BIT(0), 1, 100, &moved), -EOPNOTSUPP);
+        assert_int_equal(migrate(s, 2, NF_NODE_BIT(0), 1, 100, &moved), -EOPNOTSUPP);
         assert_int_equal(moved, 0);
         moved = 99;
-        assert_int_equal(nf_sim_migrate(s, 0, NF_NODE_BIT(0), 1, 100, &moved), -EPERM);
+        assert_int_equal(migrate(s, 0, NF_NODE_BIT(0), 1, 100, &moved), -EPERM);
         assert_int_equal(moved, 0);
         moved = 99;
-        assert_int_equal(nf_sim_migrate(s, 99, NF_NODE_BIT(0), 1, 100, &moved), -ESRCH);
+        assert_int_equal(migrate(s, 99, NF_NODE_BIT(0), 1, 100, &moved), -ESRCH);
         assert_int_equal(moved, 0);
-        assert_int_equal(nf_sim_migrate(s, 1, NF_NODE_BIT(0), 2, 100, &moved), -EINVAL);
+        assert_int_equal(migrate(s, 1, NF_NODE_BIT(0), 2, 100, &moved), -EINVAL);
         assert_int_equal(moved, 0);
 
         assert_int_equal(nf_sim_guest_pages(s, 2, after, NF_MAX_NODES), 0);
@@ -980,22 +1061,22 @@ static void test_reconfigure_rejects(void **state)
         assert_int_equal(nf_sim_guests(s, g0, 4), 2);
 
         for (size_t i = 0; i < sizeof(shape) / sizeof(shape[0]); i++) {
-                bad = c;
+                copy_config(&bad, &c);
                 shape[i].mutate(&bad); /* a valid config, but of another host */
-                assert_int_equal(nf_sim_config_validate(&bad, err, sizeof(err)), 0);
+                assert_int_equal(validate(&bad, err, sizeof(err)), 0);
                 err[0] = '\0';
                 assert_int_equal(nf_sim_reconfigure(s, &bad, err, sizeof(err)), -EINVAL);
                 assert_non_null(strstr(err, shape[i].field));
         }
 
-        bad = c;
+        copy_config(&bad, &c);
         bad.vm[0].memory_pages /= 2;
         add_vm(&bad, "new", 10, 1, 0, true);
         assert_int_equal(nf_sim_reconfigure(s, &bad, err, sizeof(err)), -EINVAL);
-        assert_non_null(strstr(err, "'web'"));
+        assert_non_null(strstr(err, "sim.vm web"));
         assert_non_null(strstr(err, "memory: "));
 
-        bad = c;
+        copy_config(&bad, &c);
         bad.vm[0].flip_rate = -3;
         assert_int_equal(nf_sim_reconfigure(s, &bad, err, sizeof(err)), -EINVAL);
         assert_non_null(strstr(err, "flip_rate"));
@@ -1030,7 +1111,7 @@ static void test_reconfigure_memory_pressure(void **state)
         assert_int_equal(nf_sim_pool_set(s, 0, node_free(s, 0)), 0);
         add_vm(&c, "nope", 10, 0, 0, true);
         assert_int_equal(nf_sim_reconfigure(s, &c, err, sizeof(err)), -ENOMEM);
-        assert_non_null(strstr(err, "'nope'"));
+        assert_non_null(strstr(err, "sim.vm nope"));
         assert_int_equal(nf_sim_guests(s, NULL, 0), 2);
         assert_check(s);
         nf_sim_free(s);
@@ -1055,10 +1136,10 @@ static void test_reconfigure_repin_and_migratable(void **state)
         assert_int_equal(g[1].home, NF_NODE_BIT(0));
         assert_false(g[1].migratable);
         assert_true(remote_share(s, 1, 0) == 1.0);
-        assert_int_equal(nf_sim_migrate(s, 1, NF_NODE_BIT(1), 0, 10, &moved), -EOPNOTSUPP);
+        assert_int_equal(migrate(s, 1, NF_NODE_BIT(1), 0, 10, &moved), -EOPNOTSUPP);
         c.vm[0].migratable = true;
         assert_int_equal(nf_sim_reconfigure(s, &c, err, sizeof(err)), 0);
-        assert_int_equal(nf_sim_migrate(s, 1, NF_NODE_BIT(1), 0, 10, &moved), 0);
+        assert_int_equal(migrate(s, 1, NF_NODE_BIT(1), 0, 10, &moved), 0);
         assert_int_equal(moved, 10);
         nf_sim_free(s);
 }
@@ -1111,19 +1192,21 @@ static void test_backend_ops(void **state)
         struct nf_sim_config c;
         uint64_t now = 1000 * SEC; /* the model starts wherever the clock is */
         struct nf_clock clock = {.now_ns = fake_now, .arg = &now};
-        struct nf_backend_env env = {.clock = &clock, .sim = &c};
+        struct nf_backend_env env = {.clock = &clock, .conf = &c};
         struct nf_backend *be = NULL;
         struct nf_guest_info g[4];
         struct nf_topology t;
         struct nf_pool_info p;
-        uint64_t pages[2], again[2], moved;
+        struct nf_migrate_cursor cur = {{0}};
+        struct nf_migrate_result res;
+        uint64_t pages[2], again[2];
         size_t n;
         char err[256] = "";
 
         (void)state;
         paper_config(&c, 42);
         add_vm(&c, "pv", GIB_PAGES, 1, 0, false);
-        assert_int_equal(nf_backend_open("sim", &env, &be, err, sizeof(err)), 0);
+        assert_int_equal(nf_backend_sim_ops.open(&env, &be, err, sizeof(err)), 0);
         assert_non_null(be);
         assert_ptr_equal(be->ops, &nf_backend_sim_ops);
         assert_string_equal(be->ops->describe(be), "sim: 2 nodes, seed 42, virtual clock");
@@ -1135,6 +1218,7 @@ static void test_backend_ops(void **state)
         for (size_t i = 0; i < n; i++)
                 assert_string_equal(g[i].name, names[i]);
         assert_int_equal(g[1].home, NF_NODE_BIT(1));
+        assert_string_equal(g[1].home_rule, "vCPUs");
         assert_true(g[1].migratable);
         assert_false(g[2].migratable);
         assert_string_equal(g[2].why_not, "PV guest: frames are visible to the guest kernel");
@@ -1150,18 +1234,28 @@ static void test_backend_ops(void **state)
         assert_int_equal(be->ops->topology(be, &t), 0);
         assert_int_equal(t.node[0].free_pages, 6 * GIB_PAGES - pages[0]);
 
-        assert_int_equal(be->ops->migrate(be, 1, NF_NODE_BIT(0), 1, 4096, &moved), 0);
-        assert_int_equal(moved, 4096);
+        /* The resumable contract: more while remote pages remain, none once all moved. */
+        assert_int_equal(be->ops->migrate(be, 1, NF_NODE_BIT(0), 1, 4096, &cur, &res), 0);
+        assert_int_equal(res.moved, 4096);
+        assert_true(res.more);
+        assert_int_equal(res.skipped, 0);
         /* All of it home, so the VM only gives back local frames and refills the pool. */
-        assert_int_equal(be->ops->migrate(be, 1, NF_NODE_BIT(0), 1, UINT64_MAX, &moved), 0);
-        assert_int_equal(moved, pages[0] - 4096);
-        assert_int_equal(be->ops->migrate(be, 2, NF_NODE_BIT(0), 1, 1, &moved), -EOPNOTSUPP);
+        assert_int_equal(be->ops->migrate(be, 1, NF_NODE_BIT(0), 1, UINT64_MAX, &cur, &res), 0);
+        assert_int_equal(res.moved, pages[0] - 4096);
+        assert_false(res.more);
+        assert_int_equal(be->ops->migrate(be, 1, NF_NODE_BIT(0), 1, 10, &cur, &res), 0);
+        assert_int_equal(res.moved, 0);
+        assert_false(res.more);
+        assert_int_equal(be->ops->migrate(be, 2, NF_NODE_BIT(0), 1, 1, &cur, &res), -EOPNOTSUPP);
+        assert_string_equal(res.why, "PV guest: frames are visible to the guest kernel");
         assert_int_equal(be->ops->pool_set(be, 1, 16), 0);
+        assert_int_equal(be->ops->pool_enable(be, 1, true), 0);
+        assert_int_equal(be->ops->set_receiver(be, 1, true), 0);
         now += 10 * SEC;
         assert_int_equal(be->ops->pool_get(be, 1, &p), 0);
         assert_true(p.enabled);
         assert_int_equal(p.hits, 700);
-        assert_int_equal(p.handed, 7);
+        assert_int_equal(p.handed_out, 700);
 
         /* Reload: pv goes, db comes with a fresh id. */
         c.vm[1] = c.vm[0];
@@ -1169,17 +1263,21 @@ static void test_backend_ops(void **state)
         c.vm[1].home = 0;
         c.vm[1].memory_pages = GIB_PAGES;
         c.seed = 7; /* the running model keeps its generator */
-        assert_int_equal(be->ops->reload(be, &env, err, sizeof(err)), 0);
+        assert_int_equal(be->ops->reload(be, &c, err, sizeof(err)), 0);
         assert_string_equal(be->ops->describe(be), "sim: 2 nodes, seed 42, virtual clock");
         assert_int_equal(be->ops->list_guests(be, g, 4, &n), 0);
         assert_int_equal(n, 3);
         assert_string_equal(g[2].name, "db");
         assert_int_equal(g[2].id, 3);
         assert_int_equal(be->ops->guest_pages(be, 2, pages, 2), -ESRCH);
+        /* web kept its receiver mark through the reload: the pool still refills. */
+        now += 10 * SEC;
+        assert_int_equal(be->ops->pool_get(be, 1, &p), 0);
+        assert_int_equal(p.fallbacks, 0);
 
         /* A host of another shape is refused and the running one stays. */
         c.node_pages *= 2;
-        assert_int_equal(be->ops->reload(be, &env, err, sizeof(err)), -EINVAL);
+        assert_int_equal(be->ops->reload(be, &c, err, sizeof(err)), -EINVAL);
         assert_non_null(strstr(err, "node_size: "));
         assert_int_equal(be->ops->topology(be, &t), 0);
         assert_int_equal(t.node[1].total_pages, 8 * GIB_PAGES);
@@ -1191,43 +1289,124 @@ static void test_backend_open_errors(void **state)
         struct nf_sim_config c;
         uint64_t now = 0;
         struct nf_clock clock = {.now_ns = fake_now, .arg = &now};
-        struct nf_backend_env env = {.clock = &clock, .sim = &c};
-        struct nf_backend_env noclock = {.clock = NULL, .sim = &c};
+        struct nf_backend_env env = {.clock = &clock, .conf = &c};
+        struct nf_backend_env noclock = {.clock = NULL, .conf = &c};
         struct nf_backend *be = (struct nf_backend *)&c;
         char err[256] = "";
 
         (void)state;
         paper_config(&c, 42);
         c.vm[0].home = 9;
-        assert_int_equal(nf_backend_open("sim", &env, &be, err, sizeof(err)), -EINVAL);
+        assert_int_equal(nf_backend_sim_ops.open(&env, &be, err, sizeof(err)), -EINVAL);
         assert_null(be);
         assert_non_null(strstr(err, "home"));
 
         paper_config(&c, 42);
-        assert_int_equal(nf_backend_open("sim", &noclock, &be, err, sizeof(err)), -EINVAL);
+        assert_int_equal(nf_backend_sim_ops.open(&noclock, &be, err, sizeof(err)), -EINVAL);
         assert_null(be);
         assert_non_null(strstr(err, "clock"));
 
         /* No [sim] config: an empty default host. */
-        env.sim = NULL;
-        assert_int_equal(nf_backend_open("sim", &env, &be, err, sizeof(err)), 0);
+        env.conf = NULL;
+        assert_int_equal(nf_backend_sim_ops.open(&env, &be, err, sizeof(err)), 0);
         assert_int_equal(be->ops->list_guests(be, NULL, 0, &(size_t){0}), 0);
         be->ops->close(be);
 }
 
+/* The sim's own config: keys through its table, checks, the clock it asks for. */
+static void test_backend_config(void **state)
+{
+        const struct nf_backend_ops *ops = &nf_backend_sim_ops;
+        struct nf_sim_config *c = ops->conf_new();
+        struct nf_check_error e;
+        struct nf_clock_spec spec;
+        char err[256];
+
+        (void)state;
+        assert_non_null(c);
+        nf_backend_clock(ops, c, &spec);
+        assert_int_equal(spec.kind, NF_CLOCK_REAL);
+        assert_true(spec.speed == 1.0);
+        assert_int_equal(ops->conf_key(c, NULL, NULL, "clock", "virtual", err, sizeof(err)), 0);
+        nf_backend_clock(ops, c, &spec);
+        assert_int_equal(spec.kind, NF_CLOCK_VIRTUAL);
+        assert_int_equal(ops->conf_key(c, NULL, NULL, "clock", "real", err, sizeof(err)), 0);
+        assert_int_equal(ops->conf_key(c, NULL, NULL, "speed", "60", err, sizeof(err)), 0);
+        nf_backend_clock(ops, c, &spec);
+        assert_int_equal(spec.kind, NF_CLOCK_REAL);
+        assert_true(spec.speed == 60.0);
+        assert_int_equal(ops->conf_key(c, NULL, NULL, "speed", "0", err, sizeof(err)), -ERANGE);
+        assert_string_equal(err, "'0' is not above 0");
+        assert_int_equal(ops->conf_key(c, NULL, NULL, "nodes", "3", err, sizeof(err)), 0);
+        assert_int_equal(c->nr_nodes, 3);
+        assert_int_equal(ops->conf_key(c, NULL, NULL, "nodes", "65", err, sizeof(err)), -ERANGE);
+        assert_int_equal(c->nr_nodes, 3);
+        assert_int_equal(ops->conf_key(c, NULL, NULL, "colour", "red", err, sizeof(err)), -ENOENT);
+        assert_int_equal(ops->conf_key(c, "vm", "web", "memory", "1G", err, sizeof(err)), -ENOENT);
+
+        /* A VM appears with its first key and takes the rest in its own section. */
+        assert_int_equal(ops->conf_key(c, "sim.vm", "web", "memory", "1G", err, sizeof(err)), 0);
+        assert_int_equal(ops->conf_key(c, "sim.vm", "web", "flip_rate", "70/s", err, sizeof(err)),
+                         0);
+        assert_int_equal(ops->conf_key(c, "sim.vm", "db", "memory", "2G", err, sizeof(err)), 0);
+        assert_int_equal(c->nr_vms, 2);
+        assert_int_equal(c->vm[0].memory_pages, GIB_PAGES);
+        assert_true(c->vm[0].flip_rate == 70);
+        assert_int_equal(c->vm[0].home, NF_SIM_HOME_AUTO);
+        assert_int_equal(ops->conf_check(c, &e), 0);
+
+        /* Checks name the section and both keys of a contradiction. */
+        assert_int_equal(ops->conf_key(c, NULL, NULL, "node_size", "1G", err, sizeof(err)), 0);
+        assert_int_equal(ops->conf_check(c, &e), -EINVAL);
+        assert_string_equal(e.section, "sim");
+        assert_string_equal(e.key, "cvm_memory");
+        assert_string_equal(e.other_key, "node_size");
+        assert_int_equal(ops->conf_key(c, NULL, NULL, "cvm_memory", "0", err, sizeof(err)), 0);
+        assert_int_equal(ops->conf_check(c, &e), -EINVAL);
+        assert_string_equal(e.section, "sim.vm db");
+        assert_string_equal(e.key, "memory");
+        assert_string_equal(e.other_section, "sim");
+        assert_string_equal(e.other_key, "node_size");
+        ops->conf_free(c);
+}
+
+/* The config's VM list grows as needed, copies deeply and is freed by clear. */
+static void test_config_vm_list(void **state)
+{
+        struct nf_sim_config c, d;
+        char name[16];
+
+        (void)state;
+        memset(&d, 0, sizeof(d));
+        nf_sim_config_defaults(&c);
+        for (int i = 0; i < 1000; i++) {
+                snprintf(name, sizeof(name), "vm%d", i);
+                struct nf_sim_vm_config *v = nf_sim_config_add_vm(&c, name);
+                assert_non_null(v);
+                v->memory_pages = 1;
+        }
+        assert_int_equal(c.nr_vms, 1000);
+        assert_string_equal(c.vm[999].name, "vm999");
+        assert_int_equal(nf_sim_config_validate(&c, NULL), 0);
+        assert_int_equal(nf_sim_config_copy(&d, &c), 0);
+        assert_ptr_not_equal(d.vm, c.vm);
+        assert_int_equal(d.nr_vms, 1000);
+        d.vm[0].memory_pages = 5;
+        assert_int_equal(c.vm[0].memory_pages, 1);
+        nf_sim_config_clear(&c);
+        assert_null(c.vm);
+        assert_int_equal(c.nr_vms, 0);
+        nf_sim_config_clear(&d);
+}
+
 static void test_registry(void **state)
 {
-        struct nf_sim_config c;
-        uint64_t now = 0;
-        struct nf_clock clock = {.now_ns = fake_now, .arg = &now};
-        struct nf_backend_env env = {.clock = &clock, .sim = &c};
-        struct nf_backend_env noclock = {.clock = NULL, .sim = &c};
-        struct nf_backend *be = NULL;
         const struct nf_backend_ops *auto_ops;
+        const struct nf_backend_ops *const *all;
+        size_t n;
         char err[512] = "";
 
         (void)state;
-        paper_config(&c, 42);
         assert_ptr_equal(nf_backend_find("sim"), &nf_backend_sim_ops);
         assert_ptr_equal(nf_backend_find("xen"), &nf_backend_xen_ops);
         assert_ptr_equal(nf_backend_find("linux"), &nf_backend_linux_ops);
@@ -1237,37 +1416,33 @@ static void test_registry(void **state)
         assert_null(nf_backend_find("kvm"));
         assert_null(nf_backend_find(""));
         assert_null(nf_backend_find(NULL));
-        auto_ops = nf_backend_find("auto");
+        assert_null(nf_backend_find("auto")); /* a choice, not a backend */
+        all = nf_backends(&n);
+        assert_int_equal(n, 3);
+        assert_ptr_equal(all[0], &nf_backend_xen_ops);
+        assert_ptr_equal(all[2], &nf_backend_sim_ops);
+
+        assert_null(nf_backend_choose("kvm", err, sizeof(err)));
+        assert_string_equal(err, "unknown backend 'kvm' (known: auto, xen, linux, sim)");
+        assert_ptr_equal(nf_backend_choose("sim", err, sizeof(err)), &nf_backend_sim_ops);
+        assert_string_equal(err, "");
+        auto_ops = nf_backend_choose("auto", err, sizeof(err));
         assert_non_null(auto_ops);
         assert_true(auto_ops->compiled_in);
-
-        assert_int_equal(nf_backend_open("kvm", &env, &be, err, sizeof(err)), -EINVAL);
-        assert_null(be);
-        assert_non_null(strstr(err, "unknown backend 'kvm'"));
 
         if (nf_backend_xen_ops.compiled_in || nf_backend_linux_ops.compiled_in)
                 return; /* the rest is about a build with only the sim */
 
         assert_ptr_equal(auto_ops, &nf_backend_sim_ops);
-        assert_int_equal(nf_backend_open("xen", &env, &be, err, sizeof(err)), -ENOTSUP);
+        assert_string_equal(err, "auto: xen: not compiled in; linux: not compiled in; sim: chosen");
+        struct nf_backend *be = (struct nf_backend *)&n;
+        assert_int_equal(nf_backend_xen_ops.open(NULL, &be, err, sizeof(err)), -ENOTSUP);
         assert_null(be);
         assert_string_equal(err,
                             "backend 'xen' is not compiled in (configure with -DNF_WITH_XEN=ON)");
-        assert_int_equal(nf_backend_open("linux", &env, &be, err, sizeof(err)), -ENOTSUP);
+        assert_int_equal(nf_backend_linux_ops.open(NULL, &be, err, sizeof(err)), -ENOTSUP);
         assert_non_null(strstr(err, "backend 'linux' is not compiled in"));
         assert_non_null(strstr(err, "-DNF_WITH_LINUX=ON"));
-
-        assert_int_equal(nf_backend_open("auto", &env, &be, err, sizeof(err)), 0);
-        assert_non_null(be);
-        assert_ptr_equal(be->ops, &nf_backend_sim_ops);
-        assert_string_equal(err, "auto: xen: not compiled in; linux: not compiled in; sim: opened");
-        be->ops->close(be);
-
-        be = NULL;
-        assert_true(nf_backend_open("auto", &noclock, &be, err, sizeof(err)) < 0);
-        assert_null(be);
-        assert_non_null(strstr(err, "auto: no usable backend"));
-        assert_non_null(strstr(err, "sim: no clock given"));
 }
 
 int main(void)
@@ -1298,6 +1473,8 @@ int main(void)
             cmocka_unit_test(test_guest_listing),
             cmocka_unit_test(test_backend_ops),
             cmocka_unit_test(test_backend_open_errors),
+            cmocka_unit_test(test_backend_config),
+            cmocka_unit_test(test_config_vm_list),
             cmocka_unit_test(test_registry),
         };
 

@@ -17,131 +17,7 @@
 #include "nf_daemon.h"
 #include "nf_log.h"
 #include "nf_report.h"
-
-/* A host whose guests the test adds and removes, with a pipe standing in for the
- * hypervisor's "domains changed" notification (a xenstore watch on Xen). */
-struct mock {
-        struct nf_backend be;
-        unsigned caps;
-        int pipe[2];
-        size_t nr;
-        struct nf_guest_info guest[4];
-        unsigned acks;
-};
-
-static struct mock mock;
-
-static int mock_open(const struct nf_backend_env *env, struct nf_backend **out, char *err,
-                     size_t errlen)
-{
-        (void)env;
-        (void)err;
-        (void)errlen;
-        *out = &mock.be;
-        return 0;
-}
-
-static void mock_close(struct nf_backend *be)
-{
-        (void)be;
-}
-
-static unsigned mock_caps(const struct nf_backend *be)
-{
-        (void)be;
-        return mock.caps;
-}
-
-static int mock_topology(struct nf_backend *be, struct nf_topology *topo)
-{
-        (void)be;
-        memset(topo, 0, sizeof(*topo));
-        topo->nr_nodes = 2;
-        for (unsigned n = 0; n < 2; n++) {
-                topo->node[n].total_pages = 1u << 20;
-                topo->node[n].free_pages = 1u << 19;
-                for (unsigned m = 0; m < 2; m++)
-                        topo->distance[n][m] = n == m ? 10 : 20;
-        }
-        return 0;
-}
-
-static int mock_list(struct nf_backend *be, struct nf_guest_info *buf, size_t cap, size_t *n)
-{
-        (void)be;
-        for (size_t i = 0; i < mock.nr && i < cap; i++)
-                buf[i] = mock.guest[i];
-        *n = mock.nr;
-        return 0;
-}
-
-/* Every guest lives on node 1, a tenth of it remote on node 0. */
-static int mock_pages(struct nf_backend *be, uint32_t id, uint64_t *pages, unsigned nr_nodes)
-{
-        (void)be;
-        for (size_t i = 0; i < mock.nr; i++) {
-                if (mock.guest[i].id != id)
-                        continue;
-                assert_int_equal(nr_nodes, 2);
-                pages[0] = mock.guest[i].memory_pages / 10;
-                pages[1] = mock.guest[i].memory_pages - pages[0];
-                return 0;
-        }
-        return -ESRCH;
-}
-
-static int mock_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from, unsigned to,
-                        uint64_t max, uint64_t *moved)
-{
-        (void)be;
-        (void)id;
-        (void)from;
-        (void)to;
-        (void)max;
-        *moved = 0;
-        return -EOPNOTSUPP;
-}
-
-static int mock_watch_fd(struct nf_backend *be)
-{
-        (void)be;
-        return mock.pipe[0];
-}
-
-static int mock_watch_ack(struct nf_backend *be)
-{
-        (void)be;
-        char buf[16];
-        while (read(mock.pipe[0], buf, sizeof(buf)) > 0)
-                ;
-        mock.acks++;
-        return 0;
-}
-
-static const struct nf_backend_ops mock_ops = {
-    .name = "mock",
-    .compiled_in = true,
-    .open = mock_open,
-    .close = mock_close,
-    .caps = mock_caps,
-    .topology = mock_topology,
-    .list_guests = mock_list,
-    .guest_pages = mock_pages,
-    .migrate = mock_migrate,
-    .watch_fd = mock_watch_fd,
-    .watch_ack = mock_watch_ack,
-};
-
-static void guest_set(size_t i, uint32_t id, const char *name)
-{
-        struct nf_guest_info *g = &mock.guest[i];
-        memset(g, 0, sizeof(*g));
-        g->id = id;
-        snprintf(g->name, sizeof(g->name), "%s", name);
-        g->memory_pages = 1000;
-        g->home = NF_NODE_BIT(1);
-        g->migratable = true;
-}
+#include "mock_backend.h"
 
 /* An hour between polls: within a test only the watch can make the daemon look. */
 static const char conf_text[] = "[daemon]\n"
@@ -163,14 +39,11 @@ static struct fixture *start(unsigned caps)
 {
         static struct fixture f;
         struct nf_config *cfg = NULL;
-        char err[512] = "";
+        char err[NF_ERR_MAX] = "";
         nf_log_init("test_watch", NF_LOG_ERR, 0);
-        memset(&mock, 0, sizeof(mock));
-        mock.be.ops = &mock_ops;
-        mock.caps = caps;
-        assert_int_equal(pipe2(mock.pipe, O_NONBLOCK | O_CLOEXEC), 0);
-        guest_set(0, 7, "alpha");
-        mock.nr = 1;
+        mock_reset(caps);
+        assert_true(mock.pipe[0] >= 0);
+        mock_guest(7, "alpha", 1000, 100);
         if (nf_config_load_string(conf_text, "watch.conf", &cfg, err, sizeof(err)) != 0)
                 fail_msg("config: %s", err);
         f.base = event_base_new();
@@ -184,8 +57,6 @@ static void stop(struct fixture *f)
 {
         nf_daemon_fini(&f->d); /* frees the config */
         event_base_free(f->base);
-        close(mock.pipe[0]);
-        close(mock.pipe[1]);
 }
 
 /* Signals "domains changed" and lets the loop run what is ready, without blocking. */
@@ -218,8 +89,7 @@ static void test_watch_finds_guests_as_they_come_and_go(void **state)
         assert_false(is_null);
 
         /* A domain appears: one watch event, acknowledged, and the guest is listed. */
-        guest_set(1, 9, "beta");
-        mock.nr = 2;
+        mock_guest(9, "beta", 1000, 100);
         notify(f);
         assert_int_equal(f->d.watch_events, 1);
         assert_int_equal(mock.acks, 1);
@@ -234,6 +104,7 @@ static void test_watch_finds_guests_as_they_come_and_go(void **state)
 
         /* A domain goes away. */
         mock.guest[0] = mock.guest[1];
+        memcpy(mock.pages[0], mock.pages[1], sizeof(mock.pages[0]));
         mock.nr = 1;
         notify(f);
         assert_int_equal(f->d.watch_events, 2);
@@ -249,8 +120,7 @@ static void test_no_watch_without_the_capability(void **state)
         (void)state;
         struct fixture *f = start(NF_CAP_OBSERVE);
         bool is_null;
-        guest_set(1, 9, "beta");
-        mock.nr = 2;
+        mock_guest(9, "beta", 1000, 100);
         notify(f);
         assert_int_equal(f->d.watch_events, 0);
         assert_int_equal(mock.acks, 0);
