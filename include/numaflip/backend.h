@@ -169,7 +169,8 @@ struct nf_backend_ops {
         /* Once the whole file is read: how the keys fit together; 0 or -EINVAL with e (its
          * sections as written in the file, "sim" or "sim.vm web1"). */
         int (*conf_check)(void *conf, struct nf_check_error *e);
-        /* The clock the daemon must run under with this config; absent: real time. */
+        /* The clock the daemon must run under with this config (NULL when the backend
+         * has none of its own); absent: real time. */
         void (*conf_clock)(const void *conf, struct nf_clock_spec *spec);
 };
 

@@ -117,6 +117,8 @@ static void sim_conf_clock(const void *conf, struct nf_clock_spec *spec)
 {
         const struct nf_sim_config *c = conf;
 
+        if (!c)
+                return; /* no [sim] config: the defaults, real time */
         spec->kind = c->clock;
         spec->speed = c->clock == NF_CLOCK_REAL ? c->speed : 1.0;
 }

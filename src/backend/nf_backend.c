@@ -123,6 +123,6 @@ void nf_backend_clock(const struct nf_backend_ops *ops, const void *conf,
 {
         spec->kind = NF_CLOCK_REAL;
         spec->speed = 1.0;
-        if (ops && ops->conf_clock && conf)
+        if (ops && ops->conf_clock)
                 ops->conf_clock(conf, spec);
 }

@@ -331,6 +331,8 @@ static void print_vm(const json_t *r)
                "abandoned, %lld dry runs\n",
                jint(by, "threshold"), jint(by, "periodic"), jint(by, "manual"),
                jint(n, "completed"), jint(n, "abandoned"), jint(n, "dry_runs"));
+        if (json_is_string(json_object_get(n, "last_end")))
+                printf("  last ended    %s\n", jstr(n, "last_end"));
         if (json_is_string(json_object_get(r, "last_error")))
                 printf("  last error    %s\n", jstr(r, "last_error"));
 }

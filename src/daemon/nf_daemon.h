@@ -30,6 +30,7 @@ struct nf_guest_counters {
         uint64_t dry_runs;                     /* migrations decided but not done */
         uint64_t last_migration_ns;            /* end of the last plan; 0 = never */
         double last_end_share;                 /* remote share measured as it ended */
+        char last_end[128];                    /* why the last plan ended */
         uint64_t last_batch_real_ns;           /* wall time the last batch took */
         uint64_t max_batch_real_ns;
 };

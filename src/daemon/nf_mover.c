@@ -114,6 +114,7 @@ void nf_mover_end(struct nf_mover *m, struct nf_guest *g, bool completed, const 
                 g->n.completed++;
         else
                 g->n.abandoned++;
+        snprintf(g->n.last_end, sizeof(g->n.last_end), "%s", why);
         nf_policy_finished(&g->pst, now, &g->pst);
         /* Measure where the plan left the guest, so its effect is reported, not assumed. */
         if (nf_daemon_sample(d, g) == 0)

@@ -172,6 +172,8 @@ json_t *nf_report_vm(const struct nf_daemon *d, const struct nf_guest *g)
                             json_real(c->last_end_share));
         json_object_set_new(json_object_get(o, "counters"), "pages_skipped",
                             json_integer((json_int_t)c->pages_skipped));
+        json_object_set_new(json_object_get(o, "counters"), "last_end",
+                            c->last_end[0] ? json_string(c->last_end) : json_null());
         json_object_set_new(o, "refused", g->refused ? json_string(g->refused_why) : json_null());
         json_object_set_new(o, "last_error",
                             g->last_error[0] ? json_string(g->last_error) : json_null());

@@ -63,6 +63,14 @@ int mock_find(uint32_t id)
         return -1;
 }
 
+/* Tests run the daemon in virtual time, moved by nf_sched_advance. */
+static void m_clock(const void *conf, struct nf_clock_spec *spec)
+{
+        (void)conf;
+        spec->kind = mock.virtual_clock ? NF_CLOCK_VIRTUAL : NF_CLOCK_REAL;
+        spec->speed = 1.0;
+}
+
 static int m_open(const struct nf_backend_env *env, struct nf_backend **out, char *err,
                   size_t errlen)
 {
@@ -240,4 +248,5 @@ const struct nf_backend_ops mock_ops = {
     .set_receiver = m_set_receiver,
     .watch_fd = m_watch_fd,
     .watch_ack = m_watch_ack,
+    .conf_clock = m_clock,
 };

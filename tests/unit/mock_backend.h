@@ -50,6 +50,7 @@ struct mock {
         uint64_t free_pages[2];
         struct nf_pool_info pool[2];
         unsigned pool_sets, pool_enables;
+        bool virtual_clock; /* the daemon runs in virtual time (set before it starts) */
 };
 
 extern struct mock mock;
