@@ -1,28 +1,44 @@
-/* Logging to stderr, with syslog priority prefixes when systemd reads the stream. */
+/* Logging: stderr, stderr with priority prefixes for journald, or syslog once detached. */
 #include "nf_log.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 /* Process-wide like syslog itself: set once in main, read by every module. */
 static struct {
         const char *ident;
         enum nf_log_level level;
-        int prefix_priority;
-} nf_log_cfg = {"numaflip", NF_LOG_INFO, 0};
+        enum nf_log_sink sink;
+} nf_log_cfg = {"numaflip", NF_LOG_INFO, NF_LOG_STDERR};
 
 static const char *const nf_log_names[] = {
     [NF_LOG_ERR] = "err",   [NF_LOG_WARNING] = "warning", [NF_LOG_NOTICE] = "notice",
     [NF_LOG_INFO] = "info", [NF_LOG_DEBUG] = "debug",
 };
 
-void nf_log_init(const char *ident, enum nf_log_level level, int prefix_priority)
+void nf_log_init(const char *ident, enum nf_log_level level, enum nf_log_sink sink)
 {
         nf_log_cfg.ident = ident;
         nf_log_cfg.level = level;
-        nf_log_cfg.prefix_priority = prefix_priority;
+        nf_log_set_sink(sink);
+}
+
+static bool to_syslog(enum nf_log_sink sink)
+{
+        return sink == NF_LOG_SYSLOG || sink == NF_LOG_BOTH;
+}
+
+void nf_log_set_sink(enum nf_log_sink sink)
+{
+        if (to_syslog(sink) && !to_syslog(nf_log_cfg.sink))
+                openlog(nf_log_cfg.ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+        else if (!to_syslog(sink) && to_syslog(nf_log_cfg.sink))
+                closelog();
+        nf_log_cfg.sink = sink;
 }
 
 void nf_log_set_level(enum nf_log_level level)
@@ -63,7 +79,11 @@ void nf_vlog(enum nf_log_level level, const char *fmt, va_list ap)
                 return;
         char msg[1024];
         vsnprintf(msg, sizeof(msg), fmt, ap);
-        if (nf_log_cfg.prefix_priority) {
+        if (to_syslog(nf_log_cfg.sink))
+                syslog((int)level, "%s", msg); /* our levels are syslog's priorities */
+        if (nf_log_cfg.sink == NF_LOG_SYSLOG)
+                return;
+        if (nf_log_cfg.sink == NF_LOG_JOURNAL) {
                 /* journald adds its own timestamp and identifier. */
                 fprintf(stderr, "<%d>%s\n", (int)level, msg);
         } else {

@@ -1,4 +1,4 @@
-/* Logging to stderr, with syslog priority prefixes when systemd reads the stream. */
+/* Logging: stderr, stderr with priority prefixes for journald, or syslog once detached. */
 #ifndef NF_LOG_H
 #define NF_LOG_H
 
@@ -12,8 +12,17 @@ enum nf_log_level {
         NF_LOG_DEBUG = 7,
 };
 
-/* prefix_priority: write "<N>" before each line (journald reads it as the priority). */
-void nf_log_init(const char *ident, enum nf_log_level level, int prefix_priority);
+/* Where log lines go. */
+enum nf_log_sink {
+        NF_LOG_STDERR,  /* timestamped lines, for a terminal or a test's log file */
+        NF_LOG_JOURNAL, /* "<N>" before each line: journald reads it as the priority */
+        NF_LOG_SYSLOG,  /* syslog(3), facility daemon: what a detached daemon has left */
+        NF_LOG_BOTH,    /* syslog and stderr: until the daemon detaches */
+};
+
+void nf_log_init(const char *ident, enum nf_log_level level, enum nf_log_sink sink);
+/* Changes the sink (to syslog after detaching, say). */
+void nf_log_set_sink(enum nf_log_sink sink);
 void nf_log_set_level(enum nf_log_level level);
 enum nf_log_level nf_log_get_level(void);
 

@@ -133,13 +133,20 @@ int main(int argc, char **argv)
         if (check) {
                 printf("%s: configuration OK (%zu vm sections, backend %s)\n", config, cfg->nr_vms,
                        cfg->backend);
+                if (cfg->ignored[0])
+                        printf("%s: note: %s; its sections were not checked\n", config,
+                               cfg->ignored);
                 nf_config_free(cfg);
                 return 0;
         }
 
-        /* journald reads "<N>" prefixes as priorities; it sets JOURNAL_STREAM for us. */
+        /* journald reads "<N>" prefixes as priorities; a daemon about to detach logs to
+         * syslog from the start, and to the terminal until it has detached. */
+        bool detach = !foreground && !nf_notify_enabled();
         nf_log_init("numaflipd", debug ? NF_LOG_DEBUG : cfg->log_level,
-                    getenv("JOURNAL_STREAM") != NULL);
+                    detach                     ? NF_LOG_BOTH
+                    : getenv("JOURNAL_STREAM") ? NF_LOG_JOURNAL
+                                               : NF_LOG_STDERR);
         signal(SIGPIPE, SIG_IGN);
         /* A mask inherited from whoever started us would hold back SIGTERM and SIGHUP
          * for ever (daemon(7): start from an empty mask). */
@@ -169,15 +176,18 @@ int main(int argc, char **argv)
                 event_base_free(base);
                 return 1;
         }
-        if (!foreground && !nf_notify_enabled() && daemon(0, 0) < 0) {
+        if (detach && daemon(0, 0) < 0) {
                 nf_error("cannot detach: %s", strerror(errno));
                 nf_control_close(m.d.control);
                 nf_daemon_fini(&m.d);
                 event_base_free(base);
                 return 1;
         }
-        if (!foreground && !nf_notify_enabled())
+        if (detach) {
+                /* stderr is /dev/null now: what is logged from here on goes to syslog. */
+                nf_log_set_sink(NF_LOG_SYSLOG);
                 event_reinit(base);
+        }
 
         m.sig_hup = evsignal_new(base, SIGHUP, on_hup, &m);
         m.sig_term = evsignal_new(base, SIGTERM, on_term, &m);
@@ -194,6 +204,10 @@ int main(int argc, char **argv)
                 evtimer_add(m.watchdog, &m.watchdog_tv);
         }
 
+        if (m.d.backend_choice[0])
+                nf_info("backend %s", m.d.backend_choice);
+        if (m.d.cfg->ignored[0])
+                nf_notice("config: %s; its sections are ignored", m.d.cfg->ignored);
         nf_notice("numaflipd %s started: backend %s, %zu guests, socket %s", NF_VERSION,
                   m.d.be->ops->name, m.d.nr_guests, sock);
         nf_notify_ready("running");
