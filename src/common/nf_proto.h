@@ -26,6 +26,7 @@
 #define NF_E_CONFIG "config_error"
 #define NF_E_BACKEND "backend_error"
 #define NF_E_INTERNAL "internal_error"
+#define NF_E_TIMEOUT "request_timeout" /* a request left half-sent too long */
 
 /* A parsed request: the object, its id (borrowed; NULL when absent) and cmd. */
 struct nf_request {

@@ -3,13 +3,13 @@
 
 #include <errno.h>
 #include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -25,12 +25,14 @@
 struct nf_client {
         struct nf_control *ctl;
         struct bufferevent *bev;
+        struct event *deadline; /* a half-sent request must be finished by then */
         bool may_mutate;
         bool closing;     /* flush the last reply, then drop */
         bool discarding;  /* skipping the rest of an over-long line */
         size_t discarded; /* bytes of it skipped so far */
         pid_t pid;
         uid_t uid;
+        uint64_t last_active_ns;
         struct nf_client *next;
 };
 
@@ -255,6 +257,50 @@ char *nf_control_handle_line(struct nf_daemon *d, const char *line, size_t len, 
         return out;
 }
 
+static uint64_t mono_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * NF_NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+long nf_control_victim(const struct nf_peer *peers, size_t n, uid_t uid, bool privileged)
+{
+        size_t cap = privileged ? NF_CONTROL_UID_CAP_PRIV : NF_CONTROL_UID_CAP, mine = 0;
+        long own = -1, best = -1;
+        size_t best_count = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                if (peers[i].uid != uid)
+                        continue;
+                mine++;
+                if (own < 0 || peers[i].last_active_ns < peers[own].last_active_ns)
+                        own = (long)i;
+        }
+        if (mine >= cap)
+                return own; /* its own longest-idle makes room */
+        if (n < NF_CONTROL_MAX_CLIENTS)
+                return -1;
+        /* Full: the uid holding the most gives up its longest-idle connection. */
+        for (size_t i = 0; i < n; i++) {
+                size_t count = 0;
+                long idle = -1;
+                for (size_t j = 0; j < n; j++) {
+                        if (peers[j].uid != peers[i].uid)
+                                continue;
+                        count++;
+                        if (idle < 0 || peers[j].last_active_ns < peers[idle].last_active_ns)
+                                idle = (long)j;
+                }
+                if (count > best_count || (count == best_count && peers[idle].last_active_ns <
+                                                                      peers[best].last_active_ns)) {
+                        best_count = count;
+                        best = idle;
+                }
+        }
+        return best;
+}
+
 bool nf_control_may_mutate(uid_t uid, gid_t gid, uid_t self, gid_t group, bool group_set,
                            const gid_t *groups, int ngroups)
 {
@@ -279,6 +325,8 @@ static void client_free(struct nf_client *cl)
         if (*pp)
                 *pp = cl->next;
         c->nr_clients--;
+        if (cl->deadline)
+                event_free(cl->deadline);
         bufferevent_free(cl->bev);
         free(cl);
 }
@@ -348,17 +396,60 @@ static bool client_discard(struct nf_client *cl, struct evbuffer *in, bool *more
         return cl->ctl->nr_clients == before;
 }
 
+/* A half-sent request ran out of time: the client is told and dropped. */
+static void deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+        (void)fd;
+        (void)what;
+        struct nf_client *cl = arg;
+        char msg[96];
+        nf_warn("control: client pid %d left a request half-sent for %d ms; dropping it",
+                (int)cl->pid, NF_CONTROL_REQUEST_TIMEOUT_MS);
+        snprintf(msg, sizeof(msg), "request not finished within %d ms",
+                 NF_CONTROL_REQUEST_TIMEOUT_MS);
+        client_reject(cl, NF_E_TIMEOUT, msg);
+}
+
+/* Starts the clock on a half-sent request, or stops it once nothing is pending. */
+static void deadline_update(struct nf_client *cl, struct evbuffer *in)
+{
+        bool partial = evbuffer_get_length(in) > 0 || cl->discarding;
+        if (!partial) {
+                if (cl->deadline)
+                        evtimer_del(cl->deadline);
+                return;
+        }
+        if (!cl->deadline)
+                cl->deadline = evtimer_new(cl->ctl->d->base, deadline_cb, cl);
+        if (cl->deadline && !evtimer_pending(cl->deadline, NULL)) {
+                struct timeval tv = {NF_CONTROL_REQUEST_TIMEOUT_MS / 1000,
+                                     (NF_CONTROL_REQUEST_TIMEOUT_MS % 1000) * 1000};
+                evtimer_add(cl->deadline, &tv);
+        }
+}
+
 static void client_read(struct bufferevent *bev, void *arg)
 {
         struct nf_client *cl = arg;
         struct nf_control *c = cl->ctl;
         struct evbuffer *in = bufferevent_get_input(bev);
-        for (;;) {
+        cl->last_active_ns = mono_ns();
+        /* A pipelining client gets a burst, then waits its turn behind the others. */
+        for (int served = 0;; served++) {
                 if (cl->discarding) {
                         bool more;
-                        if (!client_discard(cl, in, &more) || !more)
+                        if (!client_discard(cl, in, &more))
                                 return;
+                        if (!more)
+                                break;
                         continue;
+                }
+                if (served == NF_CONTROL_BURST) {
+                        if (evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF).pos >= 0) {
+                                bufferevent_trigger(bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+                                return;
+                        }
+                        served = 0;
                 }
                 size_t len;
                 char *line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
@@ -370,7 +461,7 @@ static void client_read(struct bufferevent *bev, void *arg)
                                 cl->discarding = true;
                                 continue;
                         }
-                        return;
+                        break;
                 }
                 if (len && line[len - 1] == '\r')
                         line[--len] = '\0';
@@ -386,11 +477,13 @@ static void client_read(struct bufferevent *bev, void *arg)
                                 return; /* dropped */
                 }
         }
+        deadline_update(cl, in);
 }
 
 static void client_write(struct bufferevent *bev, void *arg)
 {
         struct nf_client *cl = arg;
+        cl->last_active_ns = mono_ns();
         if (cl->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
                 client_free(cl);
 }
@@ -432,6 +525,58 @@ static void accept_error(struct evconnlistener *l, void *arg)
         }
 }
 
+/* The peer's supplementary groups, from the kernel (no NSS lookup in the loop). */
+static int peer_groups(int fd, gid_t *buf, int cap, gid_t **out)
+{
+        socklen_t len = (socklen_t)(cap * (int)sizeof(gid_t));
+        *out = buf;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, buf, &len) == 0)
+                return (int)(len / sizeof(gid_t));
+        if (errno != ERANGE)
+                return -errno;
+        gid_t *big = malloc(len);
+        if (!big)
+                return -ENOMEM;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, big, &len) < 0) {
+                int e = errno;
+                free(big);
+                return -e;
+        }
+        *out = big;
+        return (int)(len / sizeof(gid_t));
+}
+
+/* Makes room for a new client from (uid, privileged): see nf_control.h. */
+static void admit(struct nf_control *c, uid_t uid, bool privileged)
+{
+        struct nf_peer peers[NF_CONTROL_MAX_CLIENTS];
+        struct nf_client *who[NF_CONTROL_MAX_CLIENTS];
+        size_t n = 0;
+        for (struct nf_client *cl = c->clients; cl && n < NF_CONTROL_MAX_CLIENTS; cl = cl->next) {
+                peers[n] = (struct nf_peer){cl->uid, cl->may_mutate, cl->last_active_ns};
+                who[n++] = cl;
+        }
+        long v = nf_control_victim(peers, n, uid, privileged);
+        if (v < 0)
+                return;
+        struct nf_client *old = who[v];
+        nf_notice("control: closing the longest-idle connection of uid %u (pid %d) to serve a "
+                  "new client of uid %u",
+                  (unsigned)old->uid, (int)old->pid, (unsigned)uid);
+        /* It was idle: tell it why if its socket takes it now, and close. */
+        json_t *r = nf_reply_error(NULL, NF_E_BUSY, "closed to make room for another client");
+        size_t len;
+        char *line = nf_proto_dump_line(r, &len);
+        json_decref(r);
+        if (line) {
+                ssize_t w =
+                    send(bufferevent_getfd(old->bev), line, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+                (void)w;
+                free(line);
+        }
+        client_free(old);
+}
+
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
                       void *arg)
 {
@@ -446,6 +591,21 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
                 close(fd);
                 return;
         }
+        gid_t small[64], *groups = small;
+        int ngroups = 0;
+        if (c->group_set && cred.uid != 0 && cred.uid != geteuid()) {
+                ngroups = peer_groups(fd, small, 64, &groups);
+                if (ngroups < 0) {
+                        nf_warn("control: cannot read the groups of pid %d: %s", (int)cred.pid,
+                                strerror(-ngroups));
+                        ngroups = 0;
+                }
+        }
+        bool may_mutate = nf_control_may_mutate(cred.uid, cred.gid, geteuid(), c->group,
+                                                c->group_set, groups, ngroups);
+        if (groups != small)
+                free(groups);
+        admit(c, cred.uid, may_mutate);
         struct nf_client *cl = calloc(1, sizeof(*cl));
         struct bufferevent *bev =
             cl ? bufferevent_socket_new(c->d->base, fd, BEV_OPT_CLOSE_ON_FREE) : NULL;
@@ -458,26 +618,13 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
         cl->bev = bev;
         cl->pid = cred.pid;
         cl->uid = cred.uid;
-        gid_t groups[64];
-        int ngroups = 0;
-        struct passwd pw, *pwp = NULL;
-        char pwbuf[1024];
-        if (c->group_set && getpwuid_r(cred.uid, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 && pwp) {
-                ngroups = 64;
-                if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &ngroups) < 0)
-                        ngroups = 64; /* truncated list: still check what we have */
-        }
-        cl->may_mutate = nf_control_may_mutate(cred.uid, cred.gid, geteuid(), c->group,
-                                               c->group_set, groups, ngroups);
+        cl->may_mutate = may_mutate;
+        cl->last_active_ns = mono_ns();
         cl->next = c->clients;
         c->clients = cl;
         c->nr_clients++;
         bufferevent_setcb(bev, client_read, client_write, client_event, cl);
         bufferevent_setwatermark(bev, EV_READ, 0, NF_PROTO_MAX_LINE + 1);
-        if (c->nr_clients > NF_CONTROL_MAX_CLIENTS) {
-                client_reject(cl, NF_E_BUSY, "too many clients");
-                return;
-        }
         bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
 

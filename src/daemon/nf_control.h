@@ -8,7 +8,19 @@
 
 #include "nf_daemon.h"
 
-#define NF_CONTROL_MAX_CLIENTS 64
+/*
+ * Admission: no user of the socket can lock another out. Each peer uid may hold a
+ * bounded number of connections (more for those who may change things), the table as a
+ * whole is bounded by descriptors, and a new client is always served: when its uid is at
+ * its cap, that uid's longest-idle connection is closed; when the table is full, the
+ * longest-idle one of the uid holding the most. A request left half-sent is dropped
+ * after NF_CONTROL_REQUEST_TIMEOUT_MS.
+ */
+#define NF_CONTROL_MAX_CLIENTS 256
+#define NF_CONTROL_UID_CAP 16      /* connections per read-only peer uid */
+#define NF_CONTROL_UID_CAP_PRIV 64 /* per uid that may change things */
+#define NF_CONTROL_REQUEST_TIMEOUT_MS 5000
+#define NF_CONTROL_BURST 16 /* requests of one client served before the others get a turn */
 #define NF_CONTROL_MAX_OUTPUT (4u << 20) /* a client that does not read is dropped */
 #define NF_CONTROL_MAX_ADVANCE (24ull * 3600 * 1000000000) /* virtual time per request */
 #define NF_CONTROL_MAX_DISCARD (64u << 20) /* an endless line gets its client dropped */
@@ -19,6 +31,17 @@ struct nf_control;
 int nf_control_open(struct nf_daemon *d, const char *path, mode_t mode, const char *group,
                     struct nf_control **out, char *err, size_t errlen);
 void nf_control_close(struct nf_control *c);
+
+/* A connection as admission sees it. */
+struct nf_peer {
+        uid_t uid;
+        bool privileged;
+        uint64_t last_active_ns; /* last byte in or out */
+};
+
+/* The connection to close so that a new one from (uid, privileged) is served: its index
+ * in peers, or -1 when there is room. Pure, for tests. */
+long nf_control_victim(const struct nf_peer *peers, size_t n, uid_t uid, bool privileged);
 
 /* Who may change things: root, the daemon's own user, or members of the socket group. */
 bool nf_control_may_mutate(uid_t uid, gid_t gid, uid_t self, gid_t group, bool group_set,

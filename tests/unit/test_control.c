@@ -178,6 +178,46 @@ static void test_may_mutate(void **state)
         }
 }
 
+/* Admission: who gives up a connection so that a new client is served. */
+static void test_admission_victim(void **state)
+{
+        (void)state;
+        static struct nf_peer p[NF_CONTROL_MAX_CLIENTS];
+        size_t n = 0;
+
+        /* Room: nobody is closed. */
+        assert_int_equal(nf_control_victim(p, 0, 1000, false), -1);
+        for (; n < NF_CONTROL_UID_CAP - 1; n++)
+                p[n] = (struct nf_peer){.uid = 1000, .last_active_ns = 100 + n};
+        assert_int_equal(nf_control_victim(p, n, 1000, false), -1);
+        /* At its cap, a read-only uid gives up its own longest-idle connection. */
+        p[n++] = (struct nf_peer){.uid = 1000, .last_active_ns = 50};
+        assert_int_equal(nf_control_victim(p, n, 1000, false), (long)n - 1);
+        /* Anyone else is let in beside it. */
+        assert_int_equal(nf_control_victim(p, n, 0, true), -1);
+        assert_int_equal(nf_control_victim(p, n, 1001, false), -1);
+        /* A privileged uid has a bigger cap. */
+        size_t m = 0;
+        for (; m < NF_CONTROL_UID_CAP_PRIV - 1; m++)
+                p[m] = (struct nf_peer){.uid = 0, .privileged = true, .last_active_ns = 10 + m};
+        assert_int_equal(nf_control_victim(p, m, 0, true), -1);
+        p[m++] = (struct nf_peer){.uid = 0, .privileged = true, .last_active_ns = 5};
+        assert_int_equal(nf_control_victim(p, m, 0, true), (long)m - 1);
+
+        /* A full table of many uids: the one holding the most gives up its longest-idle,
+         * whoever comes (root included), so a newcomer is always served. */
+        n = 0;
+        for (uid_t u = 2000; n < NF_CONTROL_MAX_CLIENTS - 20; u++)
+                for (int k = 0; k < 10 && n < NF_CONTROL_MAX_CLIENTS - 20; k++)
+                        p[n++] = (struct nf_peer){.uid = u, .last_active_ns = 1000 + n};
+        size_t big_first = n;
+        for (int k = 0; k < 20; k++)
+                p[n++] = (struct nf_peer){.uid = 3000, .last_active_ns = 900 - (uint64_t)k};
+        assert_int_equal(n, NF_CONTROL_MAX_CLIENTS);
+        assert_int_equal(nf_control_victim(p, n, 0, true), (long)(big_first + 19));
+        assert_int_equal(nf_control_victim(p, n, 4242, false), (long)(big_first + 19));
+}
+
 static void test_read_only_commands(void **state)
 {
         struct fixture *f = *state;
@@ -473,6 +513,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_may_mutate),
+            cmocka_unit_test(test_admission_victim),
             cmocka_unit_test_setup_teardown(test_read_only_commands, setup, teardown),
             cmocka_unit_test_setup_teardown(test_request_errors, setup, teardown),
             cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
