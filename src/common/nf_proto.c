@@ -169,7 +169,7 @@ json_t *nf_reply_error(json_t *id, const char *code, const char *message)
 
 char *nf_proto_dump_line(const json_t *msg, size_t *len)
 {
-        char *s = json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII);
+        char *s = json_dumps(msg, NF_PROTO_DUMP_FLAGS);
         if (!s)
                 return NULL;
         size_t n = strlen(s);
@@ -280,4 +280,31 @@ int nf_proto_key_value(const struct nf_key *k, const json_t *j, union nf_key_val
                 v->u = (uint64_t)json_integer_value(j);
                 return 0;
         }
+}
+
+char *nf_reply_ok_serialised(json_t *id, const char *result, size_t result_len, size_t *len)
+{
+        /* jansson writes both pieces; only the frame that joins them is spelled here. */
+        char *ids = json_dumps(id ? id : json_null(), NF_PROTO_DUMP_FLAGS | JSON_ENCODE_ANY);
+        static const char mid[] = ",\"ok\":true,\"result\":";
+        if (!ids)
+                return NULL;
+        size_t il = strlen(ids), n = 6 + il + sizeof(mid) - 1 + result_len + 2;
+        char *line = malloc(n + 1);
+        if (line) {
+                char *p = line;
+                memcpy(p, "{\"id\":", 6);
+                p += 6;
+                memcpy(p, ids, il);
+                p += il;
+                memcpy(p, mid, sizeof(mid) - 1);
+                p += sizeof(mid) - 1;
+                memcpy(p, result, result_len);
+                p += result_len;
+                memcpy(p, "}\n", 3);
+                if (len)
+                        *len = n;
+        }
+        free(ids);
+        return line;
 }

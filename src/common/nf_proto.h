@@ -67,6 +67,14 @@ json_t *nf_proto_key_json(const struct nf_key *k, const union nf_key_value *v);
  * of k's kind. */
 int nf_proto_key_value(const struct nf_key *k, const json_t *j, union nf_key_value *v);
 
+/* How every message is serialised: compact, ASCII, reals to ten significant digits (more
+ * than any share or rate here needs). */
+#define NF_PROTO_DUMP_FLAGS (JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(10))
+
+/* A success reply around a result serialised before (with NF_PROTO_DUMP_FLAGS), so a
+ * result kept between requests is not serialised again: the line, malloc'd, or NULL. */
+char *nf_reply_ok_serialised(json_t *id, const char *result, size_t result_len, size_t *len);
+
 /* Serialises compactly with a trailing newline; malloc'd, NULL on failure. */
 char *nf_proto_dump_line(const json_t *msg, size_t *len);
 

@@ -154,8 +154,8 @@ int main(int argc, char **argv)
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
 
-        struct event_base *base = event_base_new();
-        if (!base) {
+        struct event_base *base = NULL;
+        if (nf_control_base(&base) < 0) {
                 nf_error("cannot create the event loop");
                 nf_config_free(cfg);
                 return 1;

@@ -19,6 +19,7 @@
 #include "nf_log.h"
 #include "nf_notify.h"
 #include "nf_proto.h"
+#include "nf_rate.h"
 #include "nf_report.h"
 #include "nf_units.h"
 
@@ -33,6 +34,8 @@ struct nf_client {
         pid_t pid;
         uid_t uid;
         uint64_t last_active_ns;
+        struct nf_rate budget; /* requests per second it may make and stay light */
+        int prio;
         struct nf_client *next;
 };
 
@@ -206,6 +209,7 @@ static int cmd_advance(struct nf_daemon *d, const struct nf_request *req, json_t
                         "in real time");
                 return -1;
         }
+        nf_daemon_changed(d); /* the clock status shows moves */
         int rc = nf_sched_advance(d->sched, ns);
         if (rc < 0) {
                 err_set(e, NF_E_INTERNAL, "timers kept firing at one instant; advance stopped");
@@ -245,6 +249,15 @@ char *nf_control_handle_line(struct nf_daemon *d, const char *line, size_t len, 
                         snprintf(e.message, sizeof(e.message),
                                  "'%s' changes the daemon: root or the socket's group only",
                                  c->name);
+                } else if (c->fn == cmd_status) {
+                        /* The most asked, and kept serialised between changes. */
+                        size_t rl;
+                        const char *text = nf_report_status_serialised(d, &rl);
+                        char *out = text ? nf_reply_ok_serialised(req.id, text, rl, outlen) : NULL;
+                        if (out) {
+                                nf_request_free(&req);
+                                return out;
+                        }
                 } else if (c->fn(d, &req, &result, &e) == 0) {
                         reply = nf_reply_ok(req.id, result);
                 }
@@ -262,6 +275,41 @@ static uint64_t mono_ns(void)
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t)ts.tv_sec * NF_NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+int nf_control_base(struct event_base **out)
+{
+        struct event_config *cfg = event_config_new();
+        struct event_base *base = NULL;
+        if (cfg) {
+                /* Look for light clients' requests after every callback below them. */
+                event_config_set_max_dispatch_interval(cfg, NULL, 1, NF_CONTROL_PRIO_LIGHT + 1);
+                base = event_base_new_with_config(cfg);
+                event_config_free(cfg);
+        }
+        if (!base || event_base_priority_init(base, NF_CONTROL_PRIORITIES) < 0) {
+                if (base)
+                        event_base_free(base);
+                return -ENOMEM;
+        }
+        *out = base;
+        return 0;
+}
+
+/* Light or heavy, by how much the client asked lately (see nf_control.h). */
+static void client_prio(struct nf_client *cl, uint64_t now, bool asked)
+{
+        if (asked)
+                nf_rate_consume(&cl->budget, 1, now);
+        uint64_t left = nf_rate_available(&cl->budget, now);
+        int prio = cl->prio;
+        if (left < 1)
+                prio = NF_CONTROL_PRIO_HEAVY;
+        else if (left >= NF_CONTROL_LIGHT_BURST / 2)
+                prio = NF_CONTROL_PRIO_LIGHT;
+        /* A base without priorities (tests) refuses: every client is then alike. */
+        if (prio != cl->prio && bufferevent_priority_set(cl->bev, prio) == 0)
+                cl->prio = prio;
 }
 
 long nf_control_victim(const struct nf_peer *peers, size_t n, uid_t uid, bool privileged)
@@ -433,7 +481,9 @@ static void client_read(struct bufferevent *bev, void *arg)
         struct nf_client *cl = arg;
         struct nf_control *c = cl->ctl;
         struct evbuffer *in = bufferevent_get_input(bev);
-        cl->last_active_ns = mono_ns();
+        uint64_t now = mono_ns();
+        cl->last_active_ns = now;
+        client_prio(cl, now, false);
         /* A pipelining client gets a burst, then waits its turn behind the others. */
         for (int served = 0;; served++) {
                 if (cl->discarding) {
@@ -469,6 +519,8 @@ static void client_read(struct bufferevent *bev, void *arg)
                 char *out =
                     len ? nf_control_handle_line(c->d, line, len, cl->may_mutate, &outlen) : NULL;
                 free(line);
+                if (len)
+                        client_prio(cl, now, true);
                 if (out) {
                         unsigned before = c->nr_clients;
                         client_send(cl, out, outlen);
@@ -620,11 +672,15 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
         cl->uid = cred.uid;
         cl->may_mutate = may_mutate;
         cl->last_active_ns = mono_ns();
+        nf_rate_init(&cl->budget, NF_CONTROL_LIGHT_RATE, NF_CONTROL_LIGHT_BURST,
+                     cl->last_active_ns);
+        cl->prio = -1;
         cl->next = c->clients;
         c->clients = cl;
         c->nr_clients++;
         bufferevent_setcb(bev, client_read, client_write, client_event, cl);
         bufferevent_setwatermark(bev, EV_READ, 0, NF_PROTO_MAX_LINE + 1);
+        client_prio(cl, cl->last_active_ns, false); /* a new client starts light */
         bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
 

@@ -17,15 +17,30 @@
  * after NF_CONTROL_REQUEST_TIMEOUT_MS.
  */
 #define NF_CONTROL_MAX_CLIENTS 256
-#define NF_CONTROL_UID_CAP 16      /* connections per read-only peer uid */
-#define NF_CONTROL_UID_CAP_PRIV 64 /* per uid that may change things */
+#define NF_CONTROL_UID_CAP 16       /* connections per read-only peer uid */
+#define NF_CONTROL_UID_CAP_PRIV 128 /* per uid that may change things */
 #define NF_CONTROL_REQUEST_TIMEOUT_MS 5000
 #define NF_CONTROL_BURST 16 /* requests of one client served before the others get a turn */
+/*
+ * Latency for the many who ask little: a client within NF_CONTROL_LIGHT_RATE requests a
+ * second (bursts of NF_CONTROL_LIGHT_BURST) is served at NF_CONTROL_PRIO_LIGHT, ahead of
+ * the loop's timers and of clients that ask more (NF_CONTROL_PRIO_HEAVY), and the loop
+ * looks for their requests after every lower-priority callback. An operator's
+ * numaflipctl is light; a script hammering the socket is heavy until it slows down.
+ */
+#define NF_CONTROL_LIGHT_RATE 20
+#define NF_CONTROL_LIGHT_BURST 4
+#define NF_CONTROL_PRIO_LIGHT 0
+#define NF_CONTROL_PRIO_HEAVY 2
+#define NF_CONTROL_PRIORITIES 3          /* everything else in the loop runs at 1 */
 #define NF_CONTROL_MAX_OUTPUT (4u << 20) /* a client that does not read is dropped */
 #define NF_CONTROL_MAX_ADVANCE (24ull * 3600 * 1000000000) /* virtual time per request */
 #define NF_CONTROL_MAX_DISCARD (64u << 20) /* an endless line gets its client dropped */
 
 struct nf_control;
+
+/* An event base the control socket can prioritise its clients on: 0, or -ENOMEM. */
+int nf_control_base(struct event_base **out);
 
 /* Binds path (replacing a stale socket, refusing a live one), mode and group applied. */
 int nf_control_open(struct nf_daemon *d, const char *path, mode_t mode, const char *group,

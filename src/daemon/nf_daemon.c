@@ -280,6 +280,7 @@ void nf_daemon_poll(struct nf_daemon *d)
 {
         int rc;
         d->polls++;
+        nf_daemon_changed(d);
         if ((rc = d->be->ops->topology(d->be, &d->topo)) < 0) {
                 nf_warn("backend %s: cannot read topology: %s", d->be->ops->name, strerror(-rc));
                 return;
@@ -378,6 +379,7 @@ static void pools_size(struct nf_daemon *d)
 {
         if (!(d->caps & NF_CAP_POOL))
                 return;
+        nf_daemon_changed(d);
         const struct nf_pool_params *pp = &d->cfg->pool;
         nf_nodemask_t want = pools_on(d) ? pool_nodes(d) : 0;
         for (unsigned n = 0; n < d->topo.nr_nodes; n++) {
@@ -545,6 +547,7 @@ void nf_daemon_fini(struct nf_daemon *d)
                 d->be->ops->close(d->be);
         nf_sched_free(d->sched);
         free(d->guests);
+        free(d->status_cache.text);
         nf_config_free(d->cfg);
         memset(d, 0, sizeof(*d));
 }
@@ -562,6 +565,7 @@ static int reload_rejected(struct nf_daemon *d, int rc, const char *by, const ch
 int nf_daemon_reload(struct nf_daemon *d, char *err, size_t errlen)
 {
         struct nf_config *next;
+        nf_daemon_changed(d);
         int rc = nf_config_load(d->config_path, &next, err, errlen);
         if (rc < 0)
                 return reload_rejected(d, rc, NULL, err);
@@ -608,6 +612,7 @@ int nf_daemon_reload(struct nf_daemon *d, char *err, size_t errlen)
 
 int nf_daemon_migrate_now(struct nf_daemon *d, struct nf_guest *g, char *err, size_t errlen)
 {
+        nf_daemon_changed(d);
         /* An operator's request is worth asking the backend again after a refusal. */
         if (g->refused && !g->plan.active) {
                 nf_notice("%s: asking the backend again at the operator's request (it refused: "
@@ -646,6 +651,7 @@ int nf_daemon_migrate_now(struct nf_daemon *d, struct nf_guest *g, char *err, si
 
 int nf_daemon_pause(struct nf_daemon *d, struct nf_guest *g, bool pause)
 {
+        nf_daemon_changed(d);
         if (g->paused == pause)
                 return 0;
         g->paused = pause;

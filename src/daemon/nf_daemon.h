@@ -96,6 +96,14 @@ struct nf_daemon {
         char last_reload_error[NF_ERR_MAX];
         char backend_choice[512]; /* for "auto": what each backend said */
         bool stopping;
+        /* Bumped on every change status shows, so its reply can be kept between them. */
+        uint64_t generation;
+        struct {
+                char *text; /* the status result, serialised */
+                size_t len;
+                uint64_t generation;
+                uint64_t built_ns; /* monotonic: its times go stale too */
+        } status_cache;
 };
 
 /* Opens the backend, takes the first sample, arms the timers. err gets one line. */
@@ -122,6 +130,12 @@ int nf_daemon_sample(struct nf_daemon *d, struct nf_guest *g);
 /* Operator actions; 0 or -errno with a reason in err. */
 int nf_daemon_migrate_now(struct nf_daemon *d, struct nf_guest *g, char *err, size_t errlen);
 int nf_daemon_pause(struct nf_daemon *d, struct nf_guest *g, bool pause);
+
+/* Something status shows changed (a poll, a batch, an operator's action). */
+static inline void nf_daemon_changed(struct nf_daemon *d)
+{
+        d->generation++;
+}
 
 /* Marks the daemon as stopping: no new batch starts. */
 void nf_daemon_stop(struct nf_daemon *d);

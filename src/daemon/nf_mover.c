@@ -67,6 +67,7 @@ void nf_mover_stop(struct nf_mover *m)
 
 void nf_mover_start(struct nf_mover *m, struct nf_guest *g, const struct nf_decision *dec)
 {
+        nf_daemon_changed(m->d);
         struct nf_daemon *d = m->d;
         char a[32], b[32];
         int to = nf_placement_target(g->home, &d->topo);
@@ -94,6 +95,7 @@ void nf_mover_start(struct nf_mover *m, struct nf_guest *g, const struct nf_deci
 
 void nf_mover_update(struct nf_mover *m, struct nf_guest *g, uint64_t goal)
 {
+        nf_daemon_changed(m->d);
         if (!g->plan.active)
                 return;
         g->plan.goal = goal;
@@ -102,6 +104,7 @@ void nf_mover_update(struct nf_mover *m, struct nf_guest *g, uint64_t goal)
 
 void nf_mover_end(struct nf_mover *m, struct nf_guest *g, bool completed, const char *why)
 {
+        nf_daemon_changed(m->d);
         struct nf_daemon *d = m->d;
         char a[32];
 
@@ -153,6 +156,7 @@ static void pace(struct nf_plan *pl, uint64_t took, uint64_t budget, uint64_t ba
 /* Runs one batch of g's plan of pages pages. */
 static void run_batch(struct nf_mover *m, struct nf_guest *g, uint64_t pages)
 {
+        nf_daemon_changed(m->d);
         struct nf_daemon *d = m->d;
         struct nf_plan *pl = &g->plan;
         struct nf_migrate_result res;

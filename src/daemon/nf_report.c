@@ -4,6 +4,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nf_proto.h"
@@ -96,6 +99,30 @@ json_t *nf_report_status(const struct nf_daemon *d)
         for (size_t i = 0; i < d->nr_guests; i++)
                 json_array_append_new(guests, guest_summary(d, &d->guests[i]));
         return json_pack("{s:o,s:o,s:o}", "daemon", daemon, "nodes", nodes, "guests", guests);
+}
+
+const char *nf_report_status_serialised(struct nf_daemon *d, size_t *len)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t now = (uint64_t)ts.tv_sec * NF_NS_PER_SEC + (uint64_t)ts.tv_nsec;
+        if (d->status_cache.text && d->status_cache.generation == d->generation &&
+            now - d->status_cache.built_ns < NF_REPORT_STATUS_MAX_AGE) {
+                *len = d->status_cache.len;
+                return d->status_cache.text;
+        }
+        json_t *j = nf_report_status(d);
+        char *text = j ? json_dumps(j, NF_PROTO_DUMP_FLAGS) : NULL;
+        json_decref(j);
+        if (!text)
+                return NULL;
+        free(d->status_cache.text);
+        d->status_cache.text = text;
+        d->status_cache.len = strlen(text);
+        d->status_cache.generation = d->generation;
+        d->status_cache.built_ns = now;
+        *len = d->status_cache.len;
+        return text;
 }
 
 json_t *nf_report_policy(const struct nf_config *cfg, const char *vm,

@@ -102,8 +102,9 @@ w5=$(worst_ms 10 ctl pause web1)
 check "and pause (worst ${w5}ms)" [ -n "$w5" ] && [ "$w5" -lt $BOUND_MS ]
 ctl resume web1 >/dev/null
 r=$(unhold -)
+# 300 against a cap of 128 (NF_CONTROL_UID_CAP_PRIV) for a uid that may change things
 check "its surplus beyond the per-user cap was closed ($r)" \
-        [ "$(echo "$r" | sed -E 's/.*closed ([0-9]+).*/\1/')" -ge 230 ]
+        [ "$(echo "$r" | sed -E 's/.*closed ([0-9]+).*/\1/')" -ge 170 ]
 
 # 4. A client pipelining 20000 requests gets bursts, not the whole loop.
 for i in $(seq 20000); do printf '{"id":%d,"cmd":"version"}\n' "$i"; done >"$NF_TMP/flood"

@@ -218,6 +218,59 @@ static void test_admission_victim(void **state)
         assert_int_equal(nf_control_victim(p, n, 4242, false), (long)(big_first + 19));
 }
 
+/* The state of web1 as status reports it now. */
+static const char *status_state(struct fixture *f, char *buf, size_t len)
+{
+        json_t *reply;
+        json_t *r = call_ok(f, "{\"id\":1,\"cmd\":\"status\"}", false, &reply);
+        size_t i;
+        json_t *g;
+        buf[0] = '\0';
+        json_array_foreach(json_object_get(r, "guests"), i, g)
+        {
+                if (strcmp(json_string_value(json_object_get(g, "name")), "web1") == 0)
+                        snprintf(buf, len, "%s", json_string_value(json_object_get(g, "state")));
+        }
+        json_decref(reply);
+        return buf;
+}
+
+/* Status is kept serialised between changes, and every change shows at once. */
+static void test_status_cache(void **state)
+{
+        struct fixture *f = *state;
+        char a[32];
+        json_t *reply;
+        assert_string_equal(status_state(f, a, sizeof(a)), "idle");
+        const char *first = f->d.status_cache.text;
+        assert_non_null(first);
+        /* Nothing changed: the same text answers. */
+        assert_string_equal(status_state(f, a, sizeof(a)), "idle");
+        assert_ptr_equal(f->d.status_cache.text, first);
+        call_ok(f, "{\"id\":2,\"cmd\":\"pause\",\"name\":\"web1\"}", true, &reply);
+        json_decref(reply);
+        assert_string_equal(status_state(f, a, sizeof(a)), "paused");
+        call_ok(f, "{\"id\":3,\"cmd\":\"resume\",\"name\":\"web1\"}", true, &reply);
+        json_decref(reply);
+        assert_string_equal(status_state(f, a, sizeof(a)), "idle");
+        call_ok(f, "{\"id\":8,\"cmd\":\"advance\",\"by\":\"1m\"}", true, &reply); /* drift */
+        json_decref(reply);
+        call_ok(f, "{\"id\":4,\"cmd\":\"migrate\",\"name\":\"web1\"}", true, &reply);
+        json_decref(reply);
+        assert_string_equal(status_state(f, a, sizeof(a)), "migrating");
+        /* Virtual time moved by advance shows too. */
+        json_t *r = call_ok(f, "{\"id\":5,\"cmd\":\"status\"}", false, &reply);
+        json_int_t t0 = json_integer_value(json_object_get(json_object_get(r, "daemon"), "now_ns"));
+        json_decref(reply);
+        call_ok(f, "{\"id\":6,\"cmd\":\"advance\",\"by\":\"1ms\"}", true, &reply);
+        json_decref(reply);
+        r = call_ok(f, "{\"id\":7,\"cmd\":\"status\"}", false, &reply);
+        json_int_t t1 = json_integer_value(json_object_get(json_object_get(r, "daemon"), "now_ns"));
+        assert_int_equal(json_integer_value(json_object_get(reply, "id")), 7);
+        json_decref(reply);
+        assert_true(t1 >= t0 + 1000000);
+}
+
 static void test_read_only_commands(void **state)
 {
         struct fixture *f = *state;
@@ -514,6 +567,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_may_mutate),
             cmocka_unit_test(test_admission_victim),
+            cmocka_unit_test_setup_teardown(test_status_cache, setup, teardown),
             cmocka_unit_test_setup_teardown(test_read_only_commands, setup, teardown),
             cmocka_unit_test_setup_teardown(test_request_errors, setup, teardown),
             cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),

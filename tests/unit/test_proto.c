@@ -321,6 +321,37 @@ static void test_reply_parse(void **state)
         }
 }
 
+/* A reply around a result serialised before says what nf_reply_ok would, for any id. */
+static void test_reply_serialised(void **state)
+{
+        (void)state;
+        json_t *ids[] = {json_integer(42), json_string("a\"b"), json_null(), NULL};
+        json_t *result = json_pack("{s:s,s:f,s:[i,i]}", "name", "web1", "share", 0.125, "l", 1, 2);
+        char *text = json_dumps(result, NF_PROTO_DUMP_FLAGS);
+        assert_non_null(text);
+        for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+                size_t len = 0, len2 = 0;
+                char *a = nf_reply_ok_serialised(ids[i], text, strlen(text), &len);
+                assert_non_null(a);
+                assert_int_equal(len, strlen(a));
+                assert_int_equal(a[len - 1], '\n');
+                json_incref(result);
+                json_t *r = nf_reply_ok(ids[i], result);
+                char *b = nf_proto_dump_line(r, &len2);
+                json_decref(r);
+                json_t *ja = json_loads(a, 0, NULL), *jb = json_loads(b, 0, NULL);
+                assert_non_null(ja);
+                assert_true(json_equal(ja, jb));
+                json_decref(ja);
+                json_decref(jb);
+                free(a);
+                free(b);
+                json_decref(ids[i]);
+        }
+        free(text);
+        json_decref(result);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -332,6 +363,7 @@ int main(void)
             cmocka_unit_test(test_reply_invalid_utf8),
             cmocka_unit_test(test_parse_error_raw_bytes),
             cmocka_unit_test(test_reply_parse),
+            cmocka_unit_test(test_reply_serialised),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
