@@ -136,6 +136,14 @@ static int list_guests(struct nf_daemon *d, struct nf_guest_info **out, size_t *
         return 0;
 }
 
+/* The same guest as before: an id can be handed to a new guest once the old one is gone
+ * (a hypervisor's domid, a recycled pid), and then its uuid or its name tells. */
+static bool same_guest(const struct nf_guest *g, const struct nf_guest_info *info)
+{
+        return g->info.id == info->id && strcmp(g->info.uuid, info->uuid) == 0 &&
+               (info->uuid[0] || strcmp(g->info.name, info->name) == 0);
+}
+
 /*
  * Brings the guest table in line with the backend's list. Both are in id order, so
  * one merge pass finds who came, who went and who stayed, in time linear in the
@@ -148,6 +156,16 @@ static int refresh_guests(struct nf_daemon *d)
         int rc = list_guests(d, &buf, &n);
         if (rc < 0)
                 return rc;
+        /* Most polls nobody came or went: update in place, no copying of the table. */
+        bool same = n == d->nr_guests;
+        for (size_t x = 0; same && x < n; x++)
+                same = same_guest(&d->guests[x], &buf[x]);
+        if (same) {
+                for (size_t x = 0; x < n; x++)
+                        d->guests[x].info = buf[x];
+                free(buf);
+                return 0;
+        }
         struct nf_guest *ng = n ? malloc(n * sizeof(*ng)) : NULL;
         if (n && !ng) {
                 free(buf);
@@ -165,11 +183,15 @@ static int refresh_guests(struct nf_daemon *d)
                         j++; /* a backend listing one id twice: keep the first */
                         continue;
                 }
-                if (old && old->info.id == info->id) {
+                if (old && same_guest(old, info)) {
                         ng[k] = *old;
                         ng[k].info = *info;
                         i++;
                 } else {
+                        if (old && old->info.id == info->id) {
+                                guest_gone(d, old); /* its id went to another guest */
+                                i++;
+                        }
                         guest_init(d, &ng[k], info);
                 }
                 k++;
@@ -262,9 +284,10 @@ static void receivers_sync(struct nf_daemon *d)
 {
         if (!d->be->ops->set_receiver)
                 return;
+        bool on = pools_on(d);
         for (size_t i = 0; i < d->nr_guests; i++) {
                 struct nf_guest *g = &d->guests[i];
-                bool want = pools_on(d) && !g->info.control && g->params.mode != NF_MODE_OFF;
+                bool want = on && !g->info.control && g->params.mode != NF_MODE_OFF;
                 if (want == g->receiver)
                         continue;
                 int rc = d->be->ops->set_receiver(d->be, g->info.id, want);

@@ -115,6 +115,34 @@ static void test_watch_finds_guests_as_they_come_and_go(void **state)
         stop(f);
 }
 
+/* An id handed to another guest (a reused domid or pid) is a new guest, not the old one. */
+static void test_reused_id_is_a_new_guest(void **state)
+{
+        (void)state;
+        struct fixture *f = start(NF_CAP_OBSERVE | NF_CAP_WATCH);
+        snprintf(mock.guest[0].uuid, sizeof(mock.guest[0].uuid), "uuid-alpha");
+        notify(f);
+        struct nf_guest *g = nf_daemon_guest(&f->d, "alpha");
+        assert_non_null(g);
+        g->max_share = 0.9; /* state the daemon keeps for this guest only */
+        /* Same id, same uuid, renamed: the same guest. */
+        snprintf(mock.guest[0].name, sizeof(mock.guest[0].name), "alpha2");
+        notify(f);
+        g = nf_daemon_guest(&f->d, "alpha2");
+        assert_non_null(g);
+        assert_true(g->max_share == 0.9);
+        /* Same id, another uuid: the old one went, a new one came. */
+        snprintf(mock.guest[0].uuid, sizeof(mock.guest[0].uuid), "uuid-other");
+        snprintf(mock.guest[0].name, sizeof(mock.guest[0].name), "other");
+        notify(f);
+        assert_null(nf_daemon_guest(&f->d, "alpha2"));
+        g = nf_daemon_guest(&f->d, "other");
+        assert_non_null(g);
+        assert_true(g->max_share < 0.9);
+        assert_int_equal(f->d.nr_guests, 1);
+        stop(f);
+}
+
 static void test_no_watch_without_the_capability(void **state)
 {
         (void)state;
@@ -135,6 +163,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_watch_finds_guests_as_they_come_and_go),
             cmocka_unit_test(test_no_watch_without_the_capability),
+            cmocka_unit_test(test_reused_id_is_a_new_guest),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
