@@ -9,11 +9,27 @@ PACKAGES=(
         clang libclang-rt-14-dev clang-format
 )
 
+# Nothing to do when all is there already: no root needed then.
+missing=()
+for p in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+                missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+        echo "==> build and test dependencies: all installed"
+        exit 0
+fi
+
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
+        if ! command -v sudo >/dev/null; then
+                echo "deps.sh: missing packages: ${missing[*]}" >&2
+                echo "deps.sh: run this as root, or install sudo, to install them" >&2
+                exit 1
+        fi
         SUDO=sudo
 fi
 export DEBIAN_FRONTEND=noninteractive
-echo "==> installing build and test dependencies: ${PACKAGES[*]}"
+echo "==> installing build and test dependencies: ${missing[*]}"
 $SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
