@@ -208,8 +208,8 @@ static void test_admission_victim(void **state)
          * whoever comes (root included), so a newcomer is always served. */
         n = 0;
         for (uid_t u = 2000; n < NF_CONTROL_MAX_CLIENTS - 20; u++)
-                for (int k = 0; k < 10 && n < NF_CONTROL_MAX_CLIENTS - 20; k++)
-                        p[n++] = (struct nf_peer){.uid = u, .last_active_ns = 1000 + n};
+                for (int k = 0; k < 10 && n < NF_CONTROL_MAX_CLIENTS - 20; k++, n++)
+                        p[n] = (struct nf_peer){.uid = u, .last_active_ns = 1000 + n};
         size_t big_first = n;
         for (int k = 0; k < 20; k++)
                 p[n++] = (struct nf_peer){.uid = 3000, .last_active_ns = 900 - (uint64_t)k};
