@@ -120,7 +120,8 @@ struct nf_backend_ops {
         int (*topology)(struct nf_backend *be, struct nf_topology *topo);
         /* Writes up to cap guests to buf and their total count to *n. */
         int (*list_guests)(struct nf_backend *be, struct nf_guest_info *buf, size_t cap, size_t *n);
-        /* pages[i] = pages of guest id on node i, for i < topology nr_nodes. -ESRCH: gone. */
+        /* pages[i] = pages of guest id on node i, for i < topology nr_nodes. -ESRCH: gone;
+         * -EAGAIN: not observed yet (a host that learns placement slowly). */
         int (*guest_pages)(struct nf_backend *be, uint32_t id, uint64_t *pages, unsigned nr_nodes);
         /*
          * Moves up to max pages of guest id that lie on nodes in from to node to, going on

@@ -206,6 +206,8 @@ int main(int argc, char **argv)
 
         if (m.d.backend_choice[0])
                 nf_info("backend %s", m.d.backend_choice);
+        if (m.d.be->ops->describe)
+                nf_notice("backend %s: %s", m.d.be->ops->name, m.d.be->ops->describe(m.d.be));
         if (m.d.cfg->ignored[0])
                 nf_notice("config: %s; its sections are ignored", m.d.cfg->ignored);
         nf_notice("numaflipd %s started: backend %s, %zu guests, socket %s", NF_VERSION,

@@ -127,11 +127,11 @@ static int cmd_migrate(struct nf_daemon *d, const struct nf_request *req, json_t
         int rc = nf_daemon_migrate_now(d, g, why, sizeof(why));
         if (rc < 0) {
                 err_set(e,
-                        rc == -EBUSY        ? NF_E_BUSY
-                        : rc == -EOPNOTSUPP ? NF_E_UNSUPPORTED
-                        : rc == -EPERM      ? NF_E_UNSUPPORTED
-                        : rc == -ENODATA    ? NF_E_ARG
-                                            : NF_E_BACKEND,
+                        rc == -EBUSY || rc == -EAGAIN ? NF_E_BUSY
+                        : rc == -EOPNOTSUPP           ? NF_E_UNSUPPORTED
+                        : rc == -EPERM                ? NF_E_UNSUPPORTED
+                        : rc == -ENODATA              ? NF_E_ARG
+                                                      : NF_E_BACKEND,
                         why);
                 return -1;
         }

@@ -318,8 +318,8 @@ void nf_daemon_poll(struct nf_daemon *d)
                 if (g->params.mode == NF_MODE_OFF && !g->plan.active)
                         continue;
                 rc = nf_daemon_sample(d, g);
-                if (rc == -ESRCH)
-                        continue; /* gone: the next listing drops it */
+                if (rc == -ESRCH || rc == -EAGAIN)
+                        continue; /* gone (the next listing drops it), or not observed yet */
                 if (rc < 0) {
                         snprintf(g->last_error, sizeof(g->last_error), "sampling failed: %s",
                                  strerror(-rc));
@@ -652,6 +652,9 @@ int nf_daemon_migrate_now(struct nf_daemon *d, struct nf_guest *g, char *err, si
                 return nf_err(rc, err, errlen, "%s cannot be migrated: %s", g->info.name, why);
         }
         int rc = nf_daemon_sample(d, g);
+        if (rc == -EAGAIN)
+                return nf_err(rc, err, errlen, "%s has not been observed yet; try again shortly",
+                              g->info.name);
         if (rc < 0)
                 return nf_err(rc, err, errlen, "cannot read %s's placement: %s", g->info.name,
                               strerror(-rc));
