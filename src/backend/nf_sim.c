@@ -586,7 +586,8 @@ int nf_sim_reconfigure(struct nf_sim *s, const struct nf_sim_config *c, char *er
         if (!t.vm) {
                 return nf_err(-ENOMEM, err, errlen, "out of memory");
         }
-        memcpy(t.vm, s->vm, s->nr_vms * sizeof(*t.vm));
+        if (s->nr_vms)
+                memcpy(t.vm, s->vm, s->nr_vms * sizeof(*t.vm));
         for (size_t i = t.nr_vms; i-- > 0;) {
                 bool keep = false;
 

@@ -789,7 +789,8 @@ static int validate(struct parse_ctx *p)
                         return -EINVAL;
                 }
         }
-        qsort(c->vms, c->nr_vms, sizeof(*c->vms), vm_cmp);
+        if (c->nr_vms > 1)
+                qsort(c->vms, c->nr_vms, sizeof(*c->vms), vm_cmp);
         return 0;
 }
 
