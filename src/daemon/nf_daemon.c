@@ -92,8 +92,10 @@ static void guest_init(struct nf_daemon *d, struct nf_guest *g, const struct nf_
 
 static void guest_gone(struct nf_daemon *d, struct nf_guest *g)
 {
-        if (g->plan.active)
+        if (g->plan.active) {
+                d->totals.vanished++;
                 nf_mover_end(&d->mover, g, false, "guest vanished");
+        }
         nf_info("guest %s (id %u) is gone", g->info.name, g->info.id);
 }
 

@@ -88,6 +88,11 @@ struct nf_daemon {
         struct nf_timer *pool_timer;
         struct event *watch_ev; /* the backend's watch fd, when it has one */
         uint64_t watch_events;
+        /* Over every guest since start: a guest that goes takes its own counters along. */
+        struct {
+                uint64_t pages_moved, pages_skipped, pages_failed;
+                uint64_t completed, abandoned, vanished;
+        } totals;
         struct nf_control *control;
         uint64_t started_ns;
         uint64_t polls;

@@ -117,6 +117,10 @@ void nf_mover_end(struct nf_mover *m, struct nf_guest *g, bool completed, const 
                 g->n.completed++;
         else
                 g->n.abandoned++;
+        if (completed)
+                d->totals.completed++;
+        else
+                d->totals.abandoned++;
         snprintf(g->n.last_end, sizeof(g->n.last_end), "%s", why);
         nf_policy_finished(&g->pst, now, &g->pst);
         /* Measure where the plan left the guest, so its effect is reported, not assumed. */
@@ -181,6 +185,9 @@ static void run_batch(struct nf_mover *m, struct nf_guest *g, uint64_t pages)
         g->n.pages_moved += res.moved;
         g->n.pages_skipped += res.skipped;
         g->n.pages_failed += res.failed;
+        d->totals.pages_moved += res.moved;
+        d->totals.pages_skipped += res.skipped;
+        d->totals.pages_failed += res.failed;
         g->n.last_batch_real_ns = took;
         if (took > g->n.max_batch_real_ns)
                 g->n.max_batch_real_ns = took;
@@ -195,6 +202,7 @@ static void run_batch(struct nf_mover *m, struct nf_guest *g, uint64_t pages)
                  (unsigned long long)res.failed, res.more ? "more" : "end of scan", rc);
 
         if (rc == -ESRCH) {
+                d->totals.vanished++;
                 nf_mover_end(m, g, false, "guest vanished");
         } else if (rc == -ENOMEM) {
                 snprintf(g->last_error, sizeof(g->last_error),

@@ -77,6 +77,13 @@ json_t *nf_report_status(const struct nf_daemon *d)
                       (json_int_t)d->reloads, "reload_failures", (json_int_t)d->reload_failures,
                       "clock", nf_sched_mode(d->sched) == NF_SCHED_VIRTUAL ? "virtual" : "real");
         json_object_set_new(daemon, "speed", json_real(nf_sched_speed(d->sched)));
+        json_object_set_new(
+            daemon, "totals",
+            json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "pages_moved", (json_int_t)d->totals.pages_moved,
+                      "pages_skipped", (json_int_t)d->totals.pages_skipped, "pages_failed",
+                      (json_int_t)d->totals.pages_failed, "completed",
+                      (json_int_t)d->totals.completed, "abandoned", (json_int_t)d->totals.abandoned,
+                      "vanished", (json_int_t)d->totals.vanished));
         /* null: the backend offers no watch, so guests are found by polling alone */
         json_object_set_new(daemon, "watch_events",
                             d->watch_ev ? json_integer((json_int_t)d->watch_events) : json_null());

@@ -247,6 +247,11 @@ static void test_vanish_mid_plan(void **state)
         nf_daemon_poll(d);
         assert_null(nf_daemon_guest(d, "alpha"));
         assert_int_equal(d->nr_guests, 1);
+        /* What alpha's plan did outlives alpha. */
+        assert_int_equal(d->totals.vanished, 1);
+        assert_int_equal(d->totals.pages_moved, 100 + 600);
+        assert_int_equal(d->totals.abandoned, 1);
+        assert_int_equal(d->totals.completed, 1);
         stop();
 }
 
