@@ -147,6 +147,10 @@ struct nf_backend_ops {
         int (*watch_fd)(struct nf_backend *be);
         /* Consumes what made watch_fd readable (a xenstore watch event, say); optional. */
         int (*watch_ack)(struct nf_backend *be);
+        /* After a listing: in how many ns of daemon time the backend wants to be listed
+         * again because guests it saw were still settling (a domain still being built,
+         * which no watch will announce once done); 0 for no need. Optional. */
+        uint64_t (*relist_after)(struct nf_backend *be);
         /* Applies a reloaded config of the backend's own (optional): 0, or -errno with err
          * when the running backend cannot take it (it then keeps the old one). */
         int (*reload)(struct nf_backend *be, const void *conf, char *err, size_t errlen);

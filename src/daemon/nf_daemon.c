@@ -301,6 +301,24 @@ static void receivers_sync(struct nf_daemon *d)
         }
 }
 
+static void relist_cb(struct nf_timer *t, void *arg)
+{
+        (void)t;
+        nf_daemon_poll(arg);
+}
+
+/* A backend with guests still settling wants another look before the next poll. */
+static void relist_arm(struct nf_daemon *d)
+{
+        uint64_t after = d->be->ops->relist_after ? d->be->ops->relist_after(d->be) : 0;
+        if (!after || !d->relist_timer || after >= d->cfg->poll_ns)
+                return;
+        if (nf_timer_pending(d->relist_timer) &&
+            nf_timer_deadline(d->relist_timer) <= nf_daemon_now(d) + after)
+                return;
+        nf_timer_arm(d->relist_timer, after);
+}
+
 void nf_daemon_poll(struct nf_daemon *d)
 {
         int rc;
@@ -333,6 +351,7 @@ void nf_daemon_poll(struct nf_daemon *d)
                 act(d, g, &g->last);
         }
         receivers_sync(d);
+        relist_arm(d);
 }
 
 static void poll_cb(struct nf_timer *t, void *arg)
@@ -536,7 +555,9 @@ int nf_daemon_init_ops(struct nf_daemon *d, struct event_base *base, struct nf_c
         d->started_ns = nf_daemon_now(d);
         d->poll_timer = nf_timer_new(d->sched, poll_cb, d);
         d->pool_timer = nf_timer_new(d->sched, pool_cb, d);
-        if (!d->poll_timer || !d->pool_timer || nf_mover_init(&d->mover, d, d->sched) < 0) {
+        d->relist_timer = nf_timer_new(d->sched, relist_cb, d);
+        if (!d->poll_timer || !d->pool_timer || !d->relist_timer ||
+            nf_mover_init(&d->mover, d, d->sched) < 0) {
                 nf_daemon_fini(d);
                 return nf_err(-ENOMEM, err, errlen, "out of memory");
         }
@@ -565,6 +586,7 @@ void nf_daemon_fini(struct nf_daemon *d)
                         nf_mover_end(&d->mover, &d->guests[i], false, "daemon stopping");
         nf_timer_free(d->poll_timer);
         nf_timer_free(d->pool_timer);
+        nf_timer_free(d->relist_timer);
         nf_mover_fini(&d->mover);
         if (d->watch_ev)
                 event_free(d->watch_ev);

@@ -86,6 +86,7 @@ struct nf_daemon {
         struct nf_mover mover;
         struct nf_timer *poll_timer;
         struct nf_timer *pool_timer;
+        struct nf_timer *relist_timer; /* the backend asked to be listed again soon */
         struct event *watch_ev; /* the backend's watch fd, when it has one */
         uint64_t watch_events;
         /* Over every guest since start: a guest that goes takes its own counters along. */

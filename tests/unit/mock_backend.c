@@ -106,9 +106,16 @@ static int m_topology(struct nf_backend *be, struct nf_topology *topo)
         return 0;
 }
 
+static uint64_t m_relist_after(struct nf_backend *be)
+{
+        (void)be;
+        return mock.relist_ns;
+}
+
 static int m_list(struct nf_backend *be, struct nf_guest_info *buf, size_t cap, size_t *n)
 {
         (void)be;
+        mock.lists++;
         for (size_t i = 0; i < mock.nr && i < cap; i++)
                 buf[i] = mock.guest[i];
         *n = mock.nr;
@@ -248,5 +255,6 @@ const struct nf_backend_ops mock_ops = {
     .set_receiver = m_set_receiver,
     .watch_fd = m_watch_fd,
     .watch_ack = m_watch_ack,
+    .relist_after = m_relist_after,
     .conf_clock = m_clock,
 };

@@ -51,6 +51,8 @@ struct mock {
         struct nf_pool_info pool[2];
         unsigned pool_sets, pool_enables;
         bool virtual_clock; /* the daemon runs in virtual time (set before it starts) */
+        uint64_t relist_ns; /* what relist_after answers */
+        unsigned lists;     /* listings so far */
 };
 
 extern struct mock mock;

@@ -143,6 +143,37 @@ static void test_reused_id_is_a_new_guest(void **state)
         stop(f);
 }
 
+/* A backend whose guests are still settling is listed again when it asks, not an hour
+ * later at the next poll (a Xen domain finishes being built without a watch event). */
+static void test_relist_when_asked(void **state)
+{
+        (void)state;
+        mock_reset(NF_CAP_OBSERVE);
+        mock.virtual_clock = true;
+        mock.relist_ns = 500 * NF_NS_PER_MS;
+        mock_guest(7, "alpha", 1000, 100);
+        struct nf_config *cfg = NULL;
+        char err[NF_ERR_MAX] = "";
+        static struct fixture f;
+        if (nf_config_load_string(conf_text, "watch.conf", &cfg, err, sizeof(err)) != 0)
+                fail_msg("config: %s", err);
+        f.base = event_base_new();
+        if (nf_daemon_init_ops(&f.d, f.base, cfg, "watch.conf", &mock_ops, err, sizeof(err)) != 0)
+                fail_msg("daemon: %s", err);
+        unsigned lists = mock.lists;
+        mock_guest(9, "beta", 1000, 100); /* settled now */
+        mock.relist_ns = 0;               /* and nothing else is settling */
+        assert_int_equal(nf_sched_advance(f.d.sched, 400 * NF_NS_PER_MS), 0);
+        assert_int_equal(mock.lists, lists); /* not before it asked */
+        assert_int_equal(nf_sched_advance(f.d.sched, 100 * NF_NS_PER_MS), 0);
+        assert_int_equal(mock.lists, lists + 1);
+        assert_non_null(nf_daemon_guest(&f.d, "beta"));
+        /* Nothing settling: no more listings until the poll, an hour away. */
+        assert_int_equal(nf_sched_advance(f.d.sched, 60 * NF_NS_PER_SEC), 0);
+        assert_int_equal(mock.lists, lists + 1);
+        stop(&f);
+}
+
 static void test_no_watch_without_the_capability(void **state)
 {
         (void)state;
@@ -164,6 +195,7 @@ int main(void)
             cmocka_unit_test(test_watch_finds_guests_as_they_come_and_go),
             cmocka_unit_test(test_no_watch_without_the_capability),
             cmocka_unit_test(test_reused_id_is_a_new_guest),
+            cmocka_unit_test(test_relist_when_asked),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
