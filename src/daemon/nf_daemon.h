@@ -87,7 +87,7 @@ struct nf_daemon {
         struct nf_timer *poll_timer;
         struct nf_timer *pool_timer;
         struct nf_timer *relist_timer; /* the backend asked to be listed again soon */
-        struct event *watch_ev; /* the backend's watch fd, when it has one */
+        struct event *watch_ev;        /* the backend's watch fd, when it has one */
         uint64_t watch_events;
         /* Over every guest since start: a guest that goes takes its own counters along. */
         struct {
