@@ -188,7 +188,7 @@ extern const struct nf_backend_ops nf_backend_sim_ops;
 extern const struct nf_backend_ops nf_backend_xen_ops;
 extern const struct nf_backend_ops nf_backend_linux_ops;
 
-/* Every backend the daemon knows, compiled in or not, in the order "auto" tries them. */
+/* Every backend the daemon knows, compiled in or not. */
 const struct nf_backend_ops *const *nf_backends(size_t *n);
 
 /* Looks a backend up by name; NULL when unknown. Compiled-out backends are found too:
@@ -197,8 +197,9 @@ const struct nf_backend_ops *const *nf_backends(size_t *n);
 const struct nf_backend_ops *nf_backend_find(const char *name);
 
 /* The backend a config's name stands for: itself, or for "auto" the first compiled-in
- * backend whose probe accepts this host. NULL with a reason in err; for "auto" err says
- * what each backend said, on success too ("auto: xen: not compiled in; sim: chosen"). */
+ * real backend (xen, then linux; never sim) whose probe accepts this host. NULL with a
+ * reason in err; for "auto" err says what each backend said, on success too
+ * ("auto: xen: not compiled in; linux: chosen"). */
 const struct nf_backend_ops *nf_backend_choose(const char *name, char *err, size_t errlen);
 
 /* The clock ops runs under with conf. */

@@ -990,12 +990,38 @@ static void test_load_file(void **state)
         assert_string_equal(err, "/: cannot read: Is a directory");
 }
 
-static void test_shipped_config(void **state)
+/* The installed host config: a real backend, the built-in policy, no simulation. */
+static void test_host_config(void **state)
+{
+        (void)state;
+        struct nf_config *c = NULL, *builtin = nf_config_new();
+        char err[NF_ERR_MAX] = "";
+        const char *path = NF_SOURCE_DIR "/etc/numaflipd.conf";
+        int rc = nf_config_load(path, &c, err, sizeof(err));
+        if (rc != 0)
+                fail_msg("%s: %s", path, err);
+        assert_non_null(builtin);
+        assert_string_equal(c->backend, "auto");
+        assert_string_equal(c->socket_group, "numaflip");
+        assert_int_equal(c->poll_ns, builtin->poll_ns);
+        /* Its [defaults] spell out the built-in values, so reading it tells the truth. */
+        assert_memory_equal(&c->defaults.v, &builtin->defaults.v, sizeof(c->defaults.v));
+        assert_int_equal(c->pool.mode, NF_POOL_OFF);
+        assert_int_equal(c->nr_vms, 0);
+        assert_string_equal(c->ignored, "");
+        const struct nf_sim_config *s = sim_conf(c), *d = sim_conf(builtin);
+        assert_int_equal(s->nr_vms, 0);
+        assert_int_equal(s->seed, d->seed);
+        nf_config_free(builtin);
+        nf_config_free(c);
+}
+
+static void test_demo_config(void **state)
 {
         (void)state;
         struct nf_config *c = NULL;
         char err[NF_ERR_MAX] = "";
-        const char *path = NF_SOURCE_DIR "/etc/numaflipd.conf";
+        const char *path = NF_SOURCE_DIR "/etc/examples/sim-demo.conf";
         int rc = nf_config_load(path, &c, err, sizeof(err));
         if (rc != 0)
                 fail_msg("%s: %s", path, err);
@@ -1030,7 +1056,8 @@ int main(void)
             cmocka_unit_test(test_long_lines),
             cmocka_unit_test(test_long_section_name),
             cmocka_unit_test(test_load_file),
-            cmocka_unit_test(test_shipped_config),
+            cmocka_unit_test(test_host_config),
+            cmocka_unit_test(test_demo_config),
             cmocka_unit_test(test_duplicates),
             cmocka_unit_test(test_contradictions),
             cmocka_unit_test(test_policy_table_round_trip),
