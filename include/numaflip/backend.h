@@ -96,6 +96,7 @@ struct nf_clock_spec {
 };
 
 struct nf_check_error;
+struct nf_key;
 
 /* What the daemon hands a backend when it opens it. */
 struct nf_backend_env {
@@ -177,6 +178,9 @@ struct nf_backend_ops {
         /* The clock the daemon must run under with this config (NULL when the backend
          * has none of its own); absent: real time. */
         void (*conf_clock)(const void *conf, struct nf_clock_spec *spec);
+        /* The keys conf_key takes in sections of kind (as for conf_key), so the
+         * documentation can be checked against them; *n = 0 for none. Optional. */
+        const struct nf_key *(*conf_keys)(const char *kind, size_t *n);
 };
 
 /* Every backend starts with this, so the daemon can reach its ops. */

@@ -97,6 +97,11 @@ const struct nf_vm_config *nf_config_vm(const struct nf_config *c, const char *n
 void nf_config_policy(const struct nf_config *c, const char *name, struct nf_policy_params *out,
                       struct nf_policy_sources *src);
 
+/* Calls fn for every key a file may hold, with its section's kind as numaflipd.conf(5)
+ * heads it: "daemon", "defaults", "vm", "pool", and each compiled-in backend's ("sim",
+ * "sim.vm"). The policy keys [vm NAME] shares with [defaults] come under "defaults". */
+void nf_config_each_key(void (*fn)(const char *section, const char *key, void *arg), void *arg);
+
 /* The config of the backend ops within c, or NULL when it has none. */
 const void *nf_config_backend(const struct nf_config *c, const struct nf_backend_ops *ops);
 
