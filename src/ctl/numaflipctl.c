@@ -425,6 +425,13 @@ static int cmd_status(struct ctl *c, int argc, char **argv)
         return 0;
 }
 
+/* The Prometheus text as the daemon wrote it, for a scrape script or a textfile. */
+static void print_metrics(const json_t *r)
+{
+        const json_t *t = json_object_get(r, "text");
+        fwrite(json_string_value(t), 1, json_string_length(t), stdout);
+}
+
 static void print_migrate(const json_t *r)
 {
         char a[32];
@@ -520,6 +527,7 @@ static const struct ctl_cmd commands[] = {
     {"vm", "NAME", "one guest in detail: placement, policy and its sources, counters", 1, NULL,
      print_vm},
     {"pool", "", "flip pools per node: size, use, hits, misses", 0, NULL, print_pools},
+    {"metrics", "", "every series in the Prometheus text format", 0, NULL, print_metrics},
     {"migrate", "NAME", "migrate NAME's remote memory home now", 1, NULL, print_migrate},
     {"pause", "NAME", "stop migrating NAME (a migration in flight waits)", 1, NULL, print_paused},
     {"resume", "NAME", "let NAME be migrated again", 1, NULL, print_paused},

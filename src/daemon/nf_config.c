@@ -229,6 +229,7 @@ static const struct nf_key daemon_keys[] = {
     DKEY(log_level, "log_level", NF_KEY_UINT, .parse = parse_log_level),
     DKEY(global_rate_limit, "rate_limit", NF_KEY_RATE),
     DKEY(batch_time_ns, "batch_time", NF_KEY_DURATION, .min = NF_NS_PER_MS),
+    DKEY(metrics_file, "metrics_file", NF_KEY_PATH),
 };
 #undef DKEY
 

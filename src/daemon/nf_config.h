@@ -53,8 +53,9 @@ struct nf_config {
         mode_t socket_mode;
         uint64_t poll_ns;
         enum nf_log_level log_level;
-        uint64_t global_rate_limit; /* bytes/s over all guests, 0 = unlimited */
-        uint64_t batch_time_ns;     /* wall time one batch should take at most */
+        uint64_t global_rate_limit;  /* bytes/s over all guests, 0 = unlimited */
+        uint64_t batch_time_ns;      /* wall time one batch should take at most */
+        char metrics_file[PATH_MAX]; /* Prometheus text written each poll; empty: none */
         /* [defaults] */
         struct nf_policy_layer defaults;
         /* [pool] */

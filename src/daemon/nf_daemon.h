@@ -97,6 +97,8 @@ struct nf_daemon {
         struct nf_control *control;
         uint64_t started_ns;
         uint64_t polls;
+        uint64_t last_poll_real_ns; /* wall time the last poll took */
+        bool metrics_failing;       /* the last metrics_file write failed (logged once) */
         uint64_t reloads;
         uint64_t reload_failures;
         char last_reload_error[NF_ERR_MAX];
