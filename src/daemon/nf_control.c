@@ -118,6 +118,16 @@ static int cmd_pool(struct nf_daemon *d, const struct nf_request *req, json_t **
         return 0;
 }
 
+static int cmd_history(struct nf_daemon *d, const struct nf_request *req, json_t **result,
+                       struct nf_proto_error *e)
+{
+        struct nf_guest *g = req_guest(d, req, e);
+        if (!g)
+                return -1;
+        *result = nf_report_history(d, g);
+        return 0;
+}
+
 static int cmd_metrics(struct nf_daemon *d, const struct nf_request *req, json_t **result,
                        struct nf_proto_error *e)
 {
@@ -239,9 +249,10 @@ static int cmd_advance(struct nf_daemon *d, const struct nf_request *req, json_t
 static const struct cmd commands[] = {
     {"version", false, cmd_version}, {"status", false, cmd_status},
     {"vm", false, cmd_vm},           {"pool", false, cmd_pool},
-    {"metrics", false, cmd_metrics}, {"migrate", true, cmd_migrate},
-    {"pause", true, cmd_pause},      {"resume", true, cmd_resume},
-    {"reload", true, cmd_reload},    {"advance", true, cmd_advance},
+    {"metrics", false, cmd_metrics}, {"history", false, cmd_history},
+    {"migrate", true, cmd_migrate},  {"pause", true, cmd_pause},
+    {"resume", true, cmd_resume},    {"reload", true, cmd_reload},
+    {"advance", true, cmd_advance},
 };
 
 char *nf_control_handle_line(struct nf_daemon *d, const char *line, size_t len, bool may_mutate,

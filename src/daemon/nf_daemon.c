@@ -99,6 +99,7 @@ static void guest_gone(struct nf_daemon *d, struct nf_guest *g)
                 nf_mover_end(&d->mover, g, false, "guest vanished");
         }
         nf_info("guest %s (id %u) is gone", g->info.name, g->info.id);
+        nf_history_free(&g->history);
 }
 
 static int info_cmp(const void *a, const void *b)
@@ -382,6 +383,9 @@ static void poll_once(struct nf_daemon *d)
                                  strerror(-rc));
                         continue;
                 }
+                /* Out of memory costs the guest its history, not its migrations. */
+                nf_history_add(&g->history, now, g->sample.remote_share, g->pages,
+                               d->topo.nr_nodes);
                 if (nf_guest_blocker(d, g))
                         continue;
                 nf_policy_decide(&g->params, &g->pst, &g->sample, now, &g->pst, &g->last);
@@ -630,6 +634,8 @@ void nf_daemon_fini(struct nf_daemon *d)
         if (d->be)
                 d->be->ops->close(d->be);
         nf_sched_free(d->sched);
+        for (size_t i = 0; i < d->nr_guests; i++)
+                nf_history_free(&d->guests[i].history);
         free(d->guests);
         free(d->status_cache.text);
         nf_config_free(d->cfg);

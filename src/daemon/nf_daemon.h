@@ -10,6 +10,7 @@
 #include "numaflip/backend.h"
 #include "nf_config.h"
 #include "nf_err.h"
+#include "nf_history.h"
 #include "nf_mover.h"
 #include "nf_placement.h"
 #include "nf_policy.h"
@@ -59,6 +60,7 @@ struct nf_guest {
         struct nf_plan plan;
         struct nf_rate rate;
         struct nf_guest_counters n;
+        struct nf_history history; /* remote share and pages per node, each poll */
         char last_error[128];
 };
 

@@ -42,14 +42,14 @@ web="guest=\"web1\",uuid=\"$uuid\""
 check "numaflip_info names the version and backend" \
         [ "$(metric numaflip_info "{version=\"$(ctlj version | jq -r .version)\",backend=\"sim\"}")" = 1 ]
 moved=$(echo "$j" | jq .counters.pages_moved)
-check "web1 migrated: $moved pages, the same in the metrics" \
-        [ "$moved" -gt 0 ] && [ "$(metric numaflip_guest_migrated_pages_total "{$web}")" = "$moved" ]
+check "web1 migrated: $moved pages, the same in the metrics" eval \
+        '[ "$moved" -gt 0 ] && [ "$(metric numaflip_guest_migrated_pages_total "{$web}")" = "$moved" ]'
 check "bytes migrated are pages times 4 KiB" \
         [ "$(metric numaflip_guest_migrated_bytes_total "{$web}")" = $((moved * 4096)) ]
-check "migrations by trigger: threshold as status counts them, no manual one" \
-        [ "$(metric numaflip_guest_migrations_total "{$web,trigger=\"threshold\"}")" = \
+check "migrations by trigger: threshold as status counts them, no manual one" eval \
+        '[ "$(metric numaflip_guest_migrations_total "{$web,trigger=\"threshold\"}")" = \
           "$(echo "$j" | jq .counters.migrations.threshold)" ] &&
-        [ "$(metric numaflip_guest_migrations_total "{$web,trigger=\"manual\"}")" = 0 ]
+         [ "$(metric numaflip_guest_migrations_total "{$web,trigger=\"manual\"}")" = 0 ]'
 for n in 0 1; do
         check "web1's pages on node $n as vm reports them" \
                 [ "$(metric numaflip_guest_pages "{$web,node=\"$n\"}")" = "$(echo "$j" | jq ".pages_per_node[$n]")" ]
@@ -57,9 +57,9 @@ done
 check "web1's remote ratio is its remote share" \
         fcmp "$(metric numaflip_guest_remote_ratio "{$web}")" == "$(printf '%.6f' "$(echo "$j" | jq .remote_share)")"
 p=$(ctlj pool | jq '.nodes[1]')
-check "node 1's pool: held and hits as numaflipctl pool reports them" \
-        [ "$(metric numaflip_pool_held_pages '{node="1"}')" = "$(echo "$p" | jq .held_pages)" ] &&
-        [ "$(metric numaflip_pool_hits_total '{node="1"}')" = "$(echo "$p" | jq .hits)" ]
+check "node 1's pool: held and hits as numaflipctl pool reports them" eval \
+        '[ "$(metric numaflip_pool_held_pages "{node=\"1\"}")" = "$(echo "$p" | jq .held_pages)" ] &&
+         [ "$(metric numaflip_pool_hits_total "{node=\"1\"}")" = "$(echo "$p" | jq .hits)" ]'
 check "skipped, failed, fallbacks, poll duration and polls are exported" \
         sh -c "grep -q '^numaflip_guest_skipped_pages_total{' '$NF_TMP/ctl.prom' &&
                grep -q '^numaflip_guest_failed_pages_total{' '$NF_TMP/ctl.prom' &&
