@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds numaflip, and runs numaflipd on the simulated NUMA
-# host of etc/numaflipd.conf (60x real time), showing its live status until Ctrl-C.
+# host of etc/examples/sim-demo.conf (60x real time), showing its live status until Ctrl-C.
 # NF_DEMO_SECONDS=N stops it by itself after N seconds; NF_SKIP_DEPS=1 skips apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ RUN=$(mktemp -d /tmp/numaflip-demo.XXXXXX)
 SOCK="$RUN/numaflipd.sock"
 LOG="$RUN/numaflipd.log"
 CTL="$ROOT/build/demo/bin/numaflipctl"
-"$ROOT/build/demo/bin/numaflipd" -f -c "$ROOT/etc/numaflipd.conf" -s "$SOCK" >"$LOG" 2>&1 &
+"$ROOT/build/demo/bin/numaflipd" -f -c "$ROOT/etc/examples/sim-demo.conf" -s "$SOCK" >"$LOG" 2>&1 &
 DAEMON=$!
 stop() {
         kill "$DAEMON" 2>/dev/null && wait "$DAEMON" 2>/dev/null

@@ -7,6 +7,9 @@ PACKAGES=(
         libevent-dev libinih-dev libjansson-dev libsystemd-dev libnuma-dev libxen-dev
         libcmocka-dev jq valgrind util-linux systemd
         clang libclang-rt-14-dev clang-format
+        # Packaging, metrics and plots: the .deb and its lint, promtool and a real
+        # node-exporter for the metrics test, gnuplot for bench/locality.sh --plot.
+        dpkg-dev debhelper lintian prometheus prometheus-node-exporter curl gnuplot-nox
 )
 
 # Nothing to do when all is there already: no root needed then.

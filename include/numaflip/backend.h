@@ -96,6 +96,7 @@ struct nf_clock_spec {
 };
 
 struct nf_check_error;
+struct nf_key;
 
 /* What the daemon hands a backend when it opens it. */
 struct nf_backend_env {
@@ -177,6 +178,9 @@ struct nf_backend_ops {
         /* The clock the daemon must run under with this config (NULL when the backend
          * has none of its own); absent: real time. */
         void (*conf_clock)(const void *conf, struct nf_clock_spec *spec);
+        /* The keys conf_key takes in sections of kind (as for conf_key), so the
+         * documentation can be checked against them; *n = 0 for none. Optional. */
+        const struct nf_key *(*conf_keys)(const char *kind, size_t *n);
 };
 
 /* Every backend starts with this, so the daemon can reach its ops. */
@@ -188,7 +192,7 @@ extern const struct nf_backend_ops nf_backend_sim_ops;
 extern const struct nf_backend_ops nf_backend_xen_ops;
 extern const struct nf_backend_ops nf_backend_linux_ops;
 
-/* Every backend the daemon knows, compiled in or not, in the order "auto" tries them. */
+/* Every backend the daemon knows, compiled in or not. */
 const struct nf_backend_ops *const *nf_backends(size_t *n);
 
 /* Looks a backend up by name; NULL when unknown. Compiled-out backends are found too:
@@ -197,8 +201,9 @@ const struct nf_backend_ops *const *nf_backends(size_t *n);
 const struct nf_backend_ops *nf_backend_find(const char *name);
 
 /* The backend a config's name stands for: itself, or for "auto" the first compiled-in
- * backend whose probe accepts this host. NULL with a reason in err; for "auto" err says
- * what each backend said, on success too ("auto: xen: not compiled in; sim: chosen"). */
+ * real backend (xen, then linux; never sim) whose probe accepts this host. NULL with a
+ * reason in err; for "auto" err says what each backend said, on success too
+ * ("auto: xen: not compiled in; linux: chosen"). */
 const struct nf_backend_ops *nf_backend_choose(const char *name, char *err, size_t errlen);
 
 /* The clock ops runs under with conf. */

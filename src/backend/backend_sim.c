@@ -80,6 +80,20 @@ static struct nf_sim_vm_config *conf_vm(struct nf_sim_config *c, const char *nam
         return nf_sim_config_add_vm(c, name);
 }
 
+static const struct nf_key *sim_conf_keys(const char *kind, size_t *n)
+{
+        if (!kind) {
+                *n = NKEYS(sim_keys);
+                return sim_keys;
+        }
+        if (strcmp(kind, "sim.vm") == 0) {
+                *n = NKEYS(sim_vm_keys);
+                return sim_vm_keys;
+        }
+        *n = 0;
+        return NULL;
+}
+
 static int sim_conf_key(void *conf, const char *kind, const char *arg, const char *key,
                         const char *value, char *err, size_t errlen)
 {
@@ -303,6 +317,7 @@ const struct nf_backend_ops nf_backend_sim_ops = {
     .reload = sim_reload,
     .describe = sim_describe,
     .conf_sections = "sim, sim.vm NAME",
+    .conf_keys = sim_conf_keys,
     .conf_new = sim_conf_new,
     .conf_free = sim_conf_free,
     .conf_key = sim_conf_key,

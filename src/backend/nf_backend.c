@@ -47,7 +47,7 @@ const struct nf_backend_ops nf_backend_linux_ops = {
 };
 #endif
 
-/* Also the order "auto" tries them in: real hosts first, the model last. */
+/* Every backend a config may name. */
 static const struct nf_backend_ops *const backends[] = {
     &nf_backend_xen_ops,
     &nf_backend_linux_ops,
@@ -55,6 +55,18 @@ static const struct nf_backend_ops *const backends[] = {
 };
 
 #define NR_BACKENDS (sizeof(backends) / sizeof(backends[0]))
+
+/*
+ * What "auto" tries, in order: the hypervisor first (a Xen dom0 is a Linux host too),
+ * then the kernel. Never the model: a host config must not run a simulation because
+ * its real backend is missing; the sim runs only when named.
+ */
+static const struct nf_backend_ops *const auto_order[] = {
+    &nf_backend_xen_ops,
+    &nf_backend_linux_ops,
+};
+
+#define NR_AUTO (sizeof(auto_order) / sizeof(auto_order[0]))
 
 const struct nf_backend_ops *const *nf_backends(size_t *n)
 {
@@ -95,8 +107,8 @@ const struct nf_backend_ops *nf_backend_choose(const char *name, char *err, size
                                name ? name : "");
                 return ops;
         }
-        for (size_t i = 0; i < NR_BACKENDS; i++) {
-                const struct nf_backend_ops *ops = backends[i];
+        for (size_t i = 0; i < NR_AUTO; i++) {
+                const struct nf_backend_ops *ops = auto_order[i];
 
                 if (trail[0])
                         append(trail, sizeof(trail), "; ");
@@ -114,7 +126,9 @@ const struct nf_backend_ops *nf_backend_choose(const char *name, char *err, size
                 append(trail, sizeof(trail), ": ");
                 append(trail, sizeof(trail), why[0] ? why : "not this host");
         }
-        nf_err(0, err, errlen, "auto: no backend serves this host (%s)", trail);
+        nf_err(0, err, errlen,
+               "auto: no backend serves this host (%s); the simulator runs only as backend = sim",
+               trail);
         return NULL;
 }
 

@@ -219,6 +219,17 @@ static const char *dur_str(long long ns, char *buf, size_t len)
         return nf_format_duration(ns < 0 ? 0 : (uint64_t)ns, buf, len);
 }
 
+/* The remote share's change over the recent window, signed: "+1.2%", "-0.5%", "=". */
+static const char *trend_str(double t, char *buf, size_t len)
+{
+        char s[32];
+        if (t > -0.00005 && t < 0.00005)
+                return snprintf(buf, len, "="), buf;
+        snprintf(buf, len, "%s%s", t > 0 ? "+" : "-",
+                 nf_format_share(t > 0 ? t : -t, s, sizeof(s)));
+        return buf;
+}
+
 static void print_status(const json_t *r)
 {
         char a[32], b[32], c[32], e[32];
@@ -246,8 +257,8 @@ static void print_status(const json_t *r)
                        size_str(jint(n, "total_bytes"), a, sizeof(a)),
                        size_str(jint(n, "free_bytes"), b, sizeof(b)));
         }
-        printf("\n%-4s %-16s %-5s %10s %10s %7s %7s %-9s %-12s %s\n", "ID", "NAME", "HOME",
-               "MEMORY", "REMOTE", "SHARE", "MAX", "MODE", "STATE", "NOTE");
+        printf("\n%-4s %-16s %-5s %10s %10s %7s %7s %7s %-9s %-12s %s\n", "ID", "NAME", "HOME",
+               "MEMORY", "REMOTE", "SHARE", "MAX", "TREND", "MODE", "STATE", "NOTE");
         const json_t *g;
         json_array_foreach(json_object_get(r, "guests"), i, g)
         {
@@ -261,12 +272,14 @@ static void print_status(const json_t *r)
                                      b, sizeof(b)));
                 else if (json_is_string(json_object_get(g, "note")))
                         snprintf(note, sizeof(note), "%s", jstr(g, "note"));
-                printf("%-4lld %-16s %-5s %10s %10s %7s %7s %-9s %-12s %s\n", jint(g, "id"),
+                char trend[32];
+                printf("%-4lld %-16s %-5s %10s %10s %7s %7s %7s %-9s %-12s %s\n", jint(g, "id"),
                        jstr(g, "name"), jstr(g, "home"),
                        size_str(jint(g, "total_bytes"), a, sizeof(a)),
                        size_str(jint(g, "remote_bytes"), b, sizeof(b)),
                        nf_format_share(jreal(g, "remote_share"), c, sizeof(c)),
-                       nf_format_share(jreal(g, "max_remote_share"), e, sizeof(e)), jstr(g, "mode"),
+                       nf_format_share(jreal(g, "max_remote_share"), e, sizeof(e)),
+                       trend_str(jreal(g, "trend"), trend, sizeof(trend)), jstr(g, "mode"),
                        jstr(g, "state"), note);
         }
 }
@@ -425,6 +438,95 @@ static int cmd_status(struct ctl *c, int argc, char **argv)
         return 0;
 }
 
+/* The Prometheus text as the daemon wrote it, for a scrape script or a textfile. */
+static void print_metrics(const json_t *r)
+{
+        const json_t *t = json_object_get(r, "text");
+        fwrite(json_string_value(t), 1, json_string_length(t), stdout);
+}
+
+/* One bar per column, scaled between the lowest and highest share shown. */
+static void sparkline(const double *v, size_t n, double lo, double hi)
+{
+        static const char *const bars[] = {"\u2581", "\u2582", "\u2583", "\u2584",
+                                           "\u2585", "\u2586", "\u2587", "\u2588"};
+        for (size_t i = 0; i < n; i++) {
+                int b = hi > lo ? (int)((v[i] - lo) / (hi - lo) * 7.0 + 0.5) : 0;
+                fputs(bars[b < 0 ? 0 : b > 7 ? 7 : b], stdout);
+        }
+}
+
+#define SPARK_WIDTH 60
+
+static void print_history(const json_t *r)
+{
+        const json_t *pts = json_object_get(r, "points"), *p;
+        size_t n = json_array_size(pts), i, polls = 0;
+        double col[SPARK_WIDTH] = {0}, lo = 1, hi = 0;
+        size_t w = n < SPARK_WIDTH ? n : SPARK_WIDTH;
+        char a[32], b[32], c[32], e[32];
+
+        if (!n) {
+                printf("%s: no samples yet\n", jstr(r, "name"));
+                return;
+        }
+        /* Columns split the time covered evenly (older points stand for more polls each);
+         * a column is the mean of its points, weighted by the polls each stands for. */
+        double wsum[SPARK_WIDTH] = {0};
+        const json_t *first = json_array_get(pts, 0), *last = json_array_get(pts, n - 1);
+        long long t0 = jint(first, "t_ns"), span = jint(last, "t_ns") - t0;
+        json_array_foreach(pts, i, p)
+        {
+                size_t k =
+                    (size_t)((double)(jint(p, "t_ns") - t0) * (double)w / (double)(span + 1));
+                double share = jreal(p, "remote_share"), np = (double)jint(p, "polls");
+                col[k] += share * np;
+                wsum[k] += np;
+                polls += (size_t)jint(p, "polls");
+                lo = share < lo ? share : lo;
+                hi = share > hi ? share : hi;
+        }
+        /* A column no point fell in (points far apart) carries its neighbour on. */
+        for (size_t k = 0; k < w; k++)
+                col[k] = wsum[k] > 0 ? col[k] / wsum[k] : k ? col[k - 1] : 0;
+        printf("%s: remote share over %s (%zu polls; the last %lld as polled, older ones by "
+               "%lld)\n  ",
+               jstr(r, "name"), dur_str(span, a, sizeof(a)), polls, jint(r, "recent"),
+               jint(r, "factor"));
+        sparkline(col, w, lo, hi);
+        printf("\n  min %s  max %s  last %s  trend %s\n", nf_format_share(lo, a, sizeof(a)),
+               nf_format_share(hi, b, sizeof(b)),
+               nf_format_share(jreal(last, "remote_share"), c, sizeof(c)),
+               trend_str(jreal(r, "trend"), e, sizeof(e)));
+        printf("  per node now");
+        json_array_foreach(json_object_get(last, "pages_per_node"), i, p)
+        {
+                printf("  %zu: %s", i,
+                       size_str((long long)json_integer_value(p) * 4096LL, a, sizeof(a)));
+        }
+        const json_t *by = json_object_get(r, "migrations");
+        printf("\n  migrations   %lld threshold, %lld periodic, %lld manual; %s moved\n",
+               jint(by, "threshold"), jint(by, "periodic"), jint(by, "manual"),
+               size_str(jint(r, "pages_moved") * 4096LL, a, sizeof(a)));
+}
+
+static int cmd_history(struct ctl *c, int argc, char **argv)
+{
+        const char *name = NULL;
+        int names = 0;
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "-j") == 0)
+                        c->json = 1;
+                else
+                        name = argv[i], names++;
+        }
+        if (names != 1) {
+                fprintf(stderr, "numaflipctl: usage: history NAME [--json]\n");
+                return EXIT_USAGE;
+        }
+        return simple(c, "history", "name", name, print_history);
+}
+
 static void print_migrate(const json_t *r)
 {
         char a[32];
@@ -520,6 +622,9 @@ static const struct ctl_cmd commands[] = {
     {"vm", "NAME", "one guest in detail: placement, policy and its sources, counters", 1, NULL,
      print_vm},
     {"pool", "", "flip pools per node: size, use, hits, misses", 0, NULL, print_pools},
+    {"metrics", "", "every series in the Prometheus text format", 0, NULL, print_metrics},
+    {"history", "NAME [--json]", "NAME's remote share over time: sparkline, min/max/last", -1,
+     cmd_history, NULL},
     {"migrate", "NAME", "migrate NAME's remote memory home now", 1, NULL, print_migrate},
     {"pause", "NAME", "stop migrating NAME (a migration in flight waits)", 1, NULL, print_paused},
     {"resume", "NAME", "let NAME be migrated again", 1, NULL, print_paused},

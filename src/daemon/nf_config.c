@@ -229,6 +229,7 @@ static const struct nf_key daemon_keys[] = {
     DKEY(log_level, "log_level", NF_KEY_UINT, .parse = parse_log_level),
     DKEY(global_rate_limit, "rate_limit", NF_KEY_RATE),
     DKEY(batch_time_ns, "batch_time", NF_KEY_DURATION, .min = NF_NS_PER_MS),
+    DKEY(metrics_file, "metrics_file", NF_KEY_PATH),
 };
 #undef DKEY
 
@@ -360,6 +361,51 @@ static struct nf_vm_config *vm_section(struct parse_ctx *p, const char *name)
         snprintf(vm->name, sizeof(vm->name), "%.*s", NF_NAME_MAX - 1, name);
         vm->line = p->section_line;
         return vm;
+}
+
+static void each_in(const struct nf_key *t, size_t n, const char *section,
+                    void (*fn)(const char *, const char *, void *), void *arg)
+{
+        for (size_t i = 0; t && i < n; i++)
+                fn(section, t[i].name, arg);
+}
+
+/* A backend's keys of one kind: NULL for [NAME], else a kind of its own or "vm". */
+static void each_backend_key(const struct nf_backend_ops *ops, const char *kind,
+                             void (*fn)(const char *, const char *, void *), void *arg)
+{
+        size_t n = 0;
+        const struct nf_key *t = ops->conf_keys(kind, &n);
+
+        each_in(t, n, kind ? kind : ops->name, fn, arg);
+}
+
+void nf_config_each_key(void (*fn)(const char *section, const char *key, void *arg), void *arg)
+{
+        size_t nb;
+        const struct nf_backend_ops *const *be = nf_backends(&nb);
+
+        each_in(daemon_keys, NKEYS(daemon_keys), "daemon", fn, arg);
+        each_in(nf_policy_keys, NF_PF_COUNT, "defaults", fn, arg);
+        each_in(vm_keys, NKEYS(vm_keys), "vm", fn, arg);
+        each_in(nf_pool_keys, NF_POOL_KEYS, "pool", fn, arg);
+        for (size_t i = 0; i < nb; i++) {
+                const struct nf_backend_ops *ops = be[i];
+
+                if (!ops->compiled_in || !ops->conf_keys)
+                        continue;
+                each_backend_key(ops, NULL, fn, arg);
+                each_backend_key(ops, "vm", fn, arg);
+                /* Its sub-kinds, from "sim, sim.vm NAME": each word after a ", ". */
+                const char *s = ops->conf_sections ? ops->conf_sections : "";
+                while ((s = strstr(s, ", ")) != NULL) {
+                        char kind[32];
+
+                        s += 2;
+                        snprintf(kind, sizeof(kind), "%.*s", (int)strcspn(s, " ,"), s);
+                        each_backend_key(ops, kind, fn, arg);
+                }
+        }
 }
 
 /* The backend owning sections of kind ("sim" or "sim.vm"); NULL when none does. */

@@ -53,8 +53,9 @@ struct nf_config {
         mode_t socket_mode;
         uint64_t poll_ns;
         enum nf_log_level log_level;
-        uint64_t global_rate_limit; /* bytes/s over all guests, 0 = unlimited */
-        uint64_t batch_time_ns;     /* wall time one batch should take at most */
+        uint64_t global_rate_limit;  /* bytes/s over all guests, 0 = unlimited */
+        uint64_t batch_time_ns;      /* wall time one batch should take at most */
+        char metrics_file[PATH_MAX]; /* Prometheus text written each poll; empty: none */
         /* [defaults] */
         struct nf_policy_layer defaults;
         /* [pool] */
@@ -96,6 +97,11 @@ const struct nf_vm_config *nf_config_vm(const struct nf_config *c, const char *n
 /* The policy in force for a guest: built-in, then [defaults], then its [vm] section. */
 void nf_config_policy(const struct nf_config *c, const char *name, struct nf_policy_params *out,
                       struct nf_policy_sources *src);
+
+/* Calls fn for every key a file may hold, with its section's kind as numaflipd.conf(5)
+ * heads it: "daemon", "defaults", "vm", "pool", and each compiled-in backend's ("sim",
+ * "sim.vm"). The policy keys [vm NAME] shares with [defaults] come under "defaults". */
+void nf_config_each_key(void (*fn)(const char *section, const char *key, void *arg), void *arg);
 
 /* The config of the backend ops within c, or NULL when it has none. */
 const void *nf_config_backend(const struct nf_config *c, const struct nf_backend_ops *ops);

@@ -17,6 +17,7 @@
 #include <event2/listener.h>
 
 #include "nf_log.h"
+#include "nf_metrics.h"
 #include "nf_notify.h"
 #include "nf_proto.h"
 #include "nf_rate.h"
@@ -114,6 +115,31 @@ static int cmd_pool(struct nf_daemon *d, const struct nf_request *req, json_t **
         (void)req;
         (void)e;
         *result = nf_report_pools(d);
+        return 0;
+}
+
+static int cmd_history(struct nf_daemon *d, const struct nf_request *req, json_t **result,
+                       struct nf_proto_error *e)
+{
+        struct nf_guest *g = req_guest(d, req, e);
+        if (!g)
+                return -1;
+        *result = nf_report_history(d, g);
+        return 0;
+}
+
+static int cmd_metrics(struct nf_daemon *d, const struct nf_request *req, json_t **result,
+                       struct nf_proto_error *e)
+{
+        (void)req;
+        char *text;
+        size_t len;
+        if (nf_metrics_text(d, &text, &len) < 0) {
+                err_set(e, NF_E_INTERNAL, "out of memory");
+                return -1;
+        }
+        *result = json_pack("{s:s,s:s%}", "format", NF_METRICS_FORMAT, "text", text, len);
+        free(text);
         return 0;
 }
 
@@ -221,9 +247,12 @@ static int cmd_advance(struct nf_daemon *d, const struct nf_request *req, json_t
 
 /* One table drives dispatch; numaflipctl has its own for usage. */
 static const struct cmd commands[] = {
-    {"version", false, cmd_version}, {"status", false, cmd_status},  {"vm", false, cmd_vm},
-    {"pool", false, cmd_pool},       {"migrate", true, cmd_migrate}, {"pause", true, cmd_pause},
-    {"resume", true, cmd_resume},    {"reload", true, cmd_reload},   {"advance", true, cmd_advance},
+    {"version", false, cmd_version}, {"status", false, cmd_status},
+    {"vm", false, cmd_vm},           {"pool", false, cmd_pool},
+    {"metrics", false, cmd_metrics}, {"history", false, cmd_history},
+    {"migrate", true, cmd_migrate},  {"pause", true, cmd_pause},
+    {"resume", true, cmd_resume},    {"reload", true, cmd_reload},
+    {"advance", true, cmd_advance},
 };
 
 char *nf_control_handle_line(struct nf_daemon *d, const char *line, size_t len, bool may_mutate,

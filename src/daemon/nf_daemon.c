@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nf_log.h"
+#include "nf_metrics.h"
 #include "nf_poolsize.h"
 #include "nf_units.h"
 
@@ -97,6 +99,7 @@ static void guest_gone(struct nf_daemon *d, struct nf_guest *g)
                 nf_mover_end(&d->mover, g, false, "guest vanished");
         }
         nf_info("guest %s (id %u) is gone", g->info.name, g->info.id);
+        nf_history_free(&g->history);
 }
 
 static int info_cmp(const void *a, const void *b)
@@ -319,7 +322,42 @@ static void relist_arm(struct nf_daemon *d)
         nf_timer_arm(d->relist_timer, after);
 }
 
+static uint64_t real_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * NF_NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+/* Each poll ends with the metrics file, when configured; a failure is logged once. */
+static void metrics_file_update(struct nf_daemon *d)
+{
+        char err[NF_ERR_MAX / 2];
+
+        if (!d->cfg->metrics_file[0])
+                return;
+        if (nf_metrics_write(d, d->cfg->metrics_file, err, sizeof(err)) < 0) {
+                if (!d->metrics_failing)
+                        nf_warn("metrics_file: %s", err);
+                d->metrics_failing = true;
+        } else if (d->metrics_failing) {
+                nf_notice("metrics_file: %s written again", d->cfg->metrics_file);
+                d->metrics_failing = false;
+        }
+}
+
+static void poll_once(struct nf_daemon *d);
+
 void nf_daemon_poll(struct nf_daemon *d)
+{
+        uint64_t t0 = real_ns();
+
+        poll_once(d);
+        d->last_poll_real_ns = real_ns() - t0;
+        metrics_file_update(d);
+}
+
+static void poll_once(struct nf_daemon *d)
 {
         int rc;
         d->polls++;
@@ -345,6 +383,9 @@ void nf_daemon_poll(struct nf_daemon *d)
                                  strerror(-rc));
                         continue;
                 }
+                /* Out of memory costs the guest its history, not its migrations. */
+                nf_history_add(&g->history, now, g->sample.remote_share, g->pages,
+                               d->topo.nr_nodes);
                 if (nf_guest_blocker(d, g))
                         continue;
                 nf_policy_decide(&g->params, &g->pst, &g->sample, now, &g->pst, &g->last);
@@ -593,6 +634,8 @@ void nf_daemon_fini(struct nf_daemon *d)
         if (d->be)
                 d->be->ops->close(d->be);
         nf_sched_free(d->sched);
+        for (size_t i = 0; i < d->nr_guests; i++)
+                nf_history_free(&d->guests[i].history);
         free(d->guests);
         free(d->status_cache.text);
         nf_config_free(d->cfg);

@@ -10,6 +10,7 @@
 #include "numaflip/backend.h"
 #include "nf_config.h"
 #include "nf_err.h"
+#include "nf_history.h"
 #include "nf_mover.h"
 #include "nf_placement.h"
 #include "nf_policy.h"
@@ -59,6 +60,7 @@ struct nf_guest {
         struct nf_plan plan;
         struct nf_rate rate;
         struct nf_guest_counters n;
+        struct nf_history history; /* remote share and pages per node, each poll */
         char last_error[128];
 };
 
@@ -97,6 +99,8 @@ struct nf_daemon {
         struct nf_control *control;
         uint64_t started_ns;
         uint64_t polls;
+        uint64_t last_poll_real_ns; /* wall time the last poll took */
+        bool metrics_failing;       /* the last metrics_file write failed (logged once) */
         uint64_t reloads;
         uint64_t reload_failures;
         char last_reload_error[NF_ERR_MAX];

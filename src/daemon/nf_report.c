@@ -56,11 +56,40 @@ static json_t *guest_summary(const struct nf_daemon *d, const struct nf_guest *g
             nf_mode_name(g->params.mode), "state", nf_guest_state(d, g), "sampled", g->sampled);
         json_object_set_new(o, "home_rule", json_string(g->home_rule ? g->home_rule : "unknown"));
         json_object_set_new(o, "note", why ? json_string(why) : json_null());
+        json_object_set_new(o, "trend", json_real(nf_history_trend(&g->history)));
         if (g->plan.active)
                 json_object_set_new(o, "migration",
                                     json_pack("{s:I,s:I}", "moved_pages", (json_int_t)g->plan.moved,
                                               "goal_pages", (json_int_t)g->plan.goal));
         return o;
+}
+
+json_t *nf_report_history(const struct nf_daemon *d, const struct nf_guest *g)
+{
+        const struct nf_history *h = &g->history;
+        json_t *points = json_array(), *by = json_object();
+        struct nf_history_point p;
+
+        for (size_t i = 0; i < nf_history_len(h); i++) {
+                nf_history_get(h, i, &p);
+                json_t *pages = json_array();
+                for (unsigned n = 0; n < h->nr_nodes; n++)
+                        json_array_append_new(pages, json_integer((json_int_t)p.pages[n]));
+                json_array_append_new(points,
+                                      json_pack("{s:I,s:f,s:i,s:o}", "t_ns", (json_int_t)p.t_ns,
+                                                "remote_share", p.remote_share, "polls",
+                                                (int)p.polls, "pages_per_node", pages));
+        }
+        for (int t = NF_TRIGGER_NONE + 1; t < NF_TRIGGER_COUNT; t++)
+                json_object_set_new(by, nf_trigger_name((enum nf_trigger)t),
+                                    json_integer((json_int_t)g->n.migrations[t]));
+        return json_pack(
+            "{s:s,s:I,s:s,s:I,s:I,s:i,s:i,s:i,s:I,s:f,s:o,s:I,s:o}", "name", g->info.name, "id",
+            (json_int_t)g->info.id, "uuid", g->info.uuid, "now_ns", (json_int_t)nf_daemon_now(d),
+            "poll_ns", (json_int_t)d->cfg->poll_ns, "recent", NF_HISTORY_RECENT, "coarse",
+            NF_HISTORY_COARSE, "factor", NF_HISTORY_FACTOR, "memory_bytes",
+            (json_int_t)(h->t ? nf_history_bytes(h->nr_nodes) : 0), "trend", nf_history_trend(h),
+            "migrations", by, "pages_moved", (json_int_t)g->n.pages_moved, "points", points);
 }
 
 json_t *nf_report_status(const struct nf_daemon *d)

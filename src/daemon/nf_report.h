@@ -15,6 +15,8 @@ json_t *nf_report_status(const struct nf_daemon *d);
 const char *nf_report_status_serialised(struct nf_daemon *d, size_t *len);
 json_t *nf_report_vm(const struct nf_daemon *d, const struct nf_guest *g);
 json_t *nf_report_pools(const struct nf_daemon *d);
+/* A guest's history, oldest point first, with its bounds and migration counters. */
+json_t *nf_report_history(const struct nf_daemon *d, const struct nf_guest *g);
 json_t *nf_report_version(const struct nf_daemon *d);
 
 /* A resolved policy, key by key: {"mode": {"value": "threshold", "source": "..."}, ...}. */

@@ -37,7 +37,9 @@ check "numaflipd with a bad option: exit 2" [ $? -eq 2 ]
 rc=$?
 check "numaflipd -n on a missing file: exit 1, says why ($(cat "$NF_TMP/err"))" \
         [ $rc -eq 1 ] && grep -q "missing.conf: cannot open: No such file or directory" "$NF_TMP/err"
-check "the shipped etc/numaflipd.conf is valid" quiet "$NUMAFLIPD" -n -c "$SRC/etc/numaflipd.conf"
+check "the host config etc/numaflipd.conf is valid" quiet "$NUMAFLIPD" -n -c "$SRC/etc/numaflipd.conf"
+check "the demo config etc/examples/sim-demo.conf is valid" \
+        quiet "$NUMAFLIPD" -n -c "$SRC/etc/examples/sim-demo.conf"
 
 # Against a running daemon.
 sim_host | nf_config

@@ -990,12 +990,38 @@ static void test_load_file(void **state)
         assert_string_equal(err, "/: cannot read: Is a directory");
 }
 
-static void test_shipped_config(void **state)
+/* The installed host config: a real backend, the built-in policy, no simulation. */
+static void test_host_config(void **state)
+{
+        (void)state;
+        struct nf_config *c = NULL, *builtin = nf_config_new();
+        char err[NF_ERR_MAX] = "";
+        const char *path = NF_SOURCE_DIR "/etc/numaflipd.conf";
+        int rc = nf_config_load(path, &c, err, sizeof(err));
+        if (rc != 0)
+                fail_msg("%s: %s", path, err);
+        assert_non_null(builtin);
+        assert_string_equal(c->backend, "auto");
+        assert_string_equal(c->socket_group, "numaflip");
+        assert_int_equal(c->poll_ns, builtin->poll_ns);
+        /* Its [defaults] spell out the built-in values, so reading it tells the truth. */
+        assert_memory_equal(&c->defaults.v, &builtin->defaults.v, sizeof(c->defaults.v));
+        assert_int_equal(c->pool.mode, NF_POOL_OFF);
+        assert_int_equal(c->nr_vms, 0);
+        assert_string_equal(c->ignored, "");
+        const struct nf_sim_config *s = sim_conf(c), *d = sim_conf(builtin);
+        assert_int_equal(s->nr_vms, 0);
+        assert_int_equal(s->seed, d->seed);
+        nf_config_free(builtin);
+        nf_config_free(c);
+}
+
+static void test_demo_config(void **state)
 {
         (void)state;
         struct nf_config *c = NULL;
         char err[NF_ERR_MAX] = "";
-        const char *path = NF_SOURCE_DIR "/etc/numaflipd.conf";
+        const char *path = NF_SOURCE_DIR "/etc/examples/sim-demo.conf";
         int rc = nf_config_load(path, &c, err, sizeof(err));
         if (rc != 0)
                 fail_msg("%s: %s", path, err);
@@ -1008,6 +1034,91 @@ static void test_shipped_config(void **state)
         assert_int_equal(sim_conf(c)->nr_vms, 3);
         assert_false(sim_conf(c)->vm[2].migratable);
         nf_config_free(c);
+}
+
+/* The keys numaflipd.conf(5) documents: ".TP" then ".B key" under ".SH [section ...]". */
+struct man_keys {
+        size_t n;
+        char entry[256][64]; /* "section key" */
+        size_t checked;
+        const char *missing; /* the first key the page lacks, for the message */
+        char missing_buf[64];
+};
+
+static bool man_has(const struct man_keys *m, const char *entry)
+{
+        for (size_t i = 0; i < m->n; i++)
+                if (strcmp(m->entry[i], entry) == 0)
+                        return true;
+        return false;
+}
+
+static void man_read(const char *path, struct man_keys *m)
+{
+        char line[512], section[32] = "";
+        bool tp = false;
+        FILE *f = fopen(path, "r");
+
+        if (!f)
+                fail_msg("%s: cannot open", path);
+        while (fgets(line, sizeof(line), f)) {
+                line[strcspn(line, "\n")] = '\0';
+                if (strncmp(line, ".SH ", 4) == 0) {
+                        /* ".SH [vm NAME]" -> "vm"; other headings end the key lists. */
+                        section[0] = '\0';
+                        if (line[4] == '[')
+                                snprintf(section, sizeof(section), "%.*s",
+                                         (int)strcspn(line + 5, " ]"), line + 5);
+                } else if (tp && section[0] && strncmp(line, ".B ", 3) == 0 &&
+                           !strchr(line + 3, ' ')) {
+                        assert_true(m->n < 256);
+                        snprintf(m->entry[m->n++], sizeof(m->entry[0]), "%.31s %.31s", section,
+                                 line + 3);
+                }
+                tp = strcmp(line, ".TP") == 0;
+        }
+        fclose(f);
+}
+
+static void man_check(const char *section, const char *key, void *arg)
+{
+        struct man_keys *m = arg;
+        char entry[64];
+
+        snprintf(entry, sizeof(entry), "%.31s %.31s", section, key);
+        m->checked++;
+        if (!m->missing && !man_has(m, entry)) {
+                snprintf(m->missing_buf, sizeof(m->missing_buf), "%s", entry);
+                m->missing = m->missing_buf;
+        }
+}
+
+static void man_known(const char *section, const char *key, void *arg)
+{
+        struct man_keys *known = arg;
+        assert_true(known->n < 256);
+        snprintf(known->entry[known->n++], sizeof(known->entry[0]), "%.31s %.31s", section, key);
+}
+
+/* Every key the parser takes is in numaflipd.conf(5), and the page has no other. */
+static void test_man_page_keys(void **state)
+{
+        (void)state;
+        static struct man_keys man, known;
+        const char *path = NF_SOURCE_DIR "/man/numaflipd.conf.5";
+
+        memset(&man, 0, sizeof(man));
+        memset(&known, 0, sizeof(known));
+        man_read(path, &man);
+        nf_config_each_key(man_check, &man);
+        if (man.missing)
+                fail_msg("%s does not document [%s]", path, man.missing);
+        /* Every section, including the sim's, is walked: the count is the tables'. */
+        assert_true(man.checked >= 8 + NF_PF_COUNT + 1 + NF_POOL_KEYS + 9 + 4);
+        nf_config_each_key(man_known, &known);
+        for (size_t i = 0; i < man.n; i++)
+                if (!man_has(&known, man.entry[i]))
+                        fail_msg("%s documents [%s], which no parser takes", path, man.entry[i]);
 }
 
 int main(void)
@@ -1030,7 +1141,9 @@ int main(void)
             cmocka_unit_test(test_long_lines),
             cmocka_unit_test(test_long_section_name),
             cmocka_unit_test(test_load_file),
-            cmocka_unit_test(test_shipped_config),
+            cmocka_unit_test(test_host_config),
+            cmocka_unit_test(test_demo_config),
+            cmocka_unit_test(test_man_page_keys),
             cmocka_unit_test(test_duplicates),
             cmocka_unit_test(test_contradictions),
             cmocka_unit_test(test_policy_table_round_trip),
