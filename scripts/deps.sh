@@ -8,6 +8,9 @@ PACKAGES=(
         libcmocka-dev jq valgrind util-linux systemd
         clang libclang-rt-14-dev clang-format
 )
+# The linux backend's E2E and benches: Debian's kernel in QEMU with two NUMA nodes, and the
+# tools they compare with (tests/e2e/linux, bench/linux-*.sh).
+PACKAGES+=(qemu-system-x86 busybox-static cpio numactl numad linux-image-amd64)
 
 # Nothing to do when all is there already: no root needed then.
 missing=()

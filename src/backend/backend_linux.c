@@ -566,7 +566,9 @@ static int linux_guest_pages(struct nf_backend *be, uint32_t id, uint64_t *pages
 
         if ((rc = check_known(lb, id)) < 0 || (rc = get_ranges(id, &r, &n)) < 0)
                 return rc;
-        if (lb->conf->scan == LX_SCAN_SAMPLE)
+        /* A process not much bigger than the sample is scanned whole: exact, and no
+         * dearer. */
+        if (lb->conf->scan == LX_SCAN_SAMPLE && lx_ranges_pages(r, n) > 2 * lb->conf->sample_pages)
                 /* Mostly unpopulated address space (QEMU reserves much) costs tries, not
                  * time: stop after 64 tries per wanted page. */
                 rc = lx_scan_sample(r, n, lb->nr_nodes, lb->conf->sample_pages,

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <numa.h>
+#include <numaif.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -67,6 +68,7 @@ int main(int argc, char **argv)
 {
         const char *pidfile = NULL, *report = NULL, *base = strrchr(argv[0], '/');
         uint64_t size = 256 * MIB, extra = 0, secs = 0;
+        int drifted = 0;
         int opt;
 
         base = base ? base + 1 : argv[0];
@@ -74,7 +76,7 @@ int main(int argc, char **argv)
                 /* Started under QEMU's name with a real QEMU command line: only be found. */
                 size = 16 * MIB;
         } else {
-                while ((opt = getopt(argc, argv, "s:e:t:p:r:h")) != -1) {
+                while ((opt = getopt(argc, argv, "s:e:t:p:r:dh")) != -1) {
                         switch (opt) {
                         case 's':
                                 size = strtoull(optarg, NULL, 10) * MIB;
@@ -84,6 +86,9 @@ int main(int argc, char **argv)
                                 break;
                         case 't':
                                 secs = strtoull(optarg, NULL, 10);
+                                break;
+                        case 'd':
+                                drifted = 1;
                                 break;
                         case 'p':
                                 pidfile = optarg;
@@ -108,15 +113,20 @@ int main(int argc, char **argv)
                 perror("nf-workload: mmap");
                 return 1;
         }
-        if (extra) {
-                if (numa_available() < 0 || numa_max_node() < 1) {
-                        fprintf(stderr, "nf-workload: -e needs a node 1\n");
-                        return 1;
-                }
-                numa_tonode_memory((char *)mem + size, extra, 1);
+        if ((extra || drifted) && (numa_available() < 0 || numa_max_node() < 1)) {
+                fprintf(stderr, "nf-workload: -e and -d need a node 1\n");
+                return 1;
         }
+        if (extra)
+                numa_tonode_memory((char *)mem + size, extra, 1);
+        if (drifted)
+                numa_tonode_memory(mem, size, 1);
         for (uint64_t i = 0; i < words; i++)
                 mem[i] = pattern(i, 0);
+        if (drifted && mbind(mem, size, MPOL_DEFAULT, NULL, 0, 0) < 0) {
+                perror("nf-workload: mbind");
+                return 1;
+        }
         signal(SIGTERM, on_term);
         signal(SIGINT, on_term);
         if (pidfile) {
