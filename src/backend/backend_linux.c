@@ -245,16 +245,19 @@ static int read_proc(uint32_t pid, const char *what, char **out, size_t *len)
         return rc == -ENOENT ? -ESRCH : rc;
 }
 
+/* The process's start time; -ESRCH when it is gone or a zombie (its memory is gone with
+ * its maps, and an empty scan must not pass for a finished migration). */
 static int proc_start(uint32_t pid, uint64_t *start, char *comm, size_t commlen)
 {
         char *text;
+        char state = '?';
         int rc = read_proc(pid, "stat", &text, NULL);
 
         if (rc < 0)
                 return rc;
-        rc = lx_parse_stat(text, start, comm, commlen);
+        rc = lx_parse_stat(text, start, &state, comm, commlen);
         free(text);
-        return rc < 0 ? -ESRCH : 0;
+        return rc < 0 || state == 'Z' || state == 'X' ? -ESRCH : 0;
 }
 
 /* -ESRCH unless pid is still the process that was listed. */

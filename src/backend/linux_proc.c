@@ -106,7 +106,7 @@ int lx_parse_status(const char *text, struct lx_status *st, char *err, size_t er
         return 0;
 }
 
-int lx_parse_stat(const char *text, uint64_t *starttime, char *comm, size_t commlen)
+int lx_parse_stat(const char *text, uint64_t *starttime, char *state, char *comm, size_t commlen)
 {
         /* comm may hold spaces and parentheses: the last ')' ends it. */
         const char *open = strchr(text, '('), *close = strrchr(text, ')');
@@ -129,6 +129,8 @@ int lx_parse_stat(const char *text, uint64_t *starttime, char *comm, size_t comm
                         p++;
                 if (!*p)
                         return -EINVAL;
+                if (field == 3 && state)
+                        *state = *p;
                 if (field == 22) {
                         char *end;
                         if (!isdigit((unsigned char)*p))

@@ -37,8 +37,9 @@ int lx_status_field(const char *text, const char *field, char *out, size_t outle
 int lx_parse_status(const char *text, struct lx_status *st, char *err, size_t errlen);
 
 /* The start time (field 22, clock ticks since boot) of a /proc/PID/stat text, which with the
- * pid names one process for its whole life: 0 or -EINVAL. comm may be NULL. */
-int lx_parse_stat(const char *text, uint64_t *starttime, char *comm, size_t commlen);
+ * pid names one process for its whole life, and its state letter ('Z' for a zombie): 0 or
+ * -EINVAL. comm and state may be NULL. */
+int lx_parse_stat(const char *text, uint64_t *starttime, char *state, char *comm, size_t commlen);
 
 /*
  * The backend's home rules, after the config's: the allowed memory nodes when they are not

@@ -86,16 +86,17 @@ static void test_parse_stat(void **state)
 {
         (void)state;
         uint64_t start;
-        char comm[32];
+        char comm[32], st = '?';
         /* A comm with a space and a parenthesis: the last ')' ends it. */
         const char *stat = "4242 (qemu (x) 1) S 1 4242 4242 0 -1 4194560 1207 0 0 0 35 12 0 0 20 "
                            "0 5 0 987654 2147483648 5132 18446744073709551615\n";
 
-        assert_int_equal(lx_parse_stat(stat, &start, comm, sizeof(comm)), 0);
+        assert_int_equal(lx_parse_stat(stat, &start, &st, comm, sizeof(comm)), 0);
+        assert_int_equal(st, 'S');
         assert_int_equal(start, 987654);
         assert_string_equal(comm, "qemu (x) 1");
-        assert_int_equal(lx_parse_stat("4242 (x) S 1 2 3", &start, NULL, 0), -EINVAL);
-        assert_int_equal(lx_parse_stat("garbage", &start, NULL, 0), -EINVAL);
+        assert_int_equal(lx_parse_stat("4242 (x) S 1 2 3", &start, NULL, NULL, 0), -EINVAL);
+        assert_int_equal(lx_parse_stat("garbage", &start, NULL, NULL, 0), -EINVAL);
 }
 
 /* ---- home rules ---- */
