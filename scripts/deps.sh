@@ -11,6 +11,9 @@ PACKAGES=(
         # node-exporter for the metrics test, gnuplot for bench/locality.sh --plot.
         dpkg-dev debhelper lintian prometheus prometheus-node-exporter curl gnuplot-nox
 )
+# The linux backend's E2E and benches: Debian's kernel in QEMU with two NUMA nodes, and the
+# tools they compare with (tests/e2e/linux, bench/linux-*.sh).
+PACKAGES+=(qemu-system-x86 busybox-static cpio numactl numad linux-image-amd64)
 
 # Nothing to do when all is there already: no root needed then.
 missing=()
