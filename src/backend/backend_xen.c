@@ -184,7 +184,8 @@ static int read_ring(struct xen_backend *xb, bool parse)
                         return errno ? -errno : -EIO;
                 if (parse && xen_udump_feed(&xb->udump, xb->ring, size) < 0)
                         return -ENOMEM;
-                if (size < RING_CHUNK)
+                /* Until a read comes back empty: a short one need not be the last. */
+                if (size == 0)
                         return 0;
         }
         return 0;
