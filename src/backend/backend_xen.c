@@ -63,7 +63,8 @@ struct xen_backend {
         uint32_t ring_index;
         char *ring;
         struct xen_udump udump;
-        char desc[160];
+        char dump_error[64]; /* why the last dump gave nothing, for status */
+        char desc[224];
 };
 
 static struct xen_backend *to_xen(struct nf_backend *be)
@@ -174,6 +175,13 @@ static int read_nodes(struct xen_backend *xb, char *err, size_t errlen)
         return 0;
 }
 
+static void describe_stock(struct xen_backend *xb)
+{
+        snprintf(xb->desc, sizeof(xb->desc),
+                 "%s; placement from the 'u' debug-key dump every %llus%s", STOCK_WHY,
+                 (unsigned long long)(xb->dump_interval_ns / NF_NS_PER_SEC), xb->dump_error);
+}
+
 /* Reads the console ring from where the last read ended, into the parser (or nowhere). */
 static int read_ring(struct xen_backend *xb, bool parse)
 {
@@ -282,9 +290,7 @@ static int xen_open(const struct nf_backend_env *env, struct nf_backend **out, c
                                strerror(-rc));
                         goto fail;
                 }
-                snprintf(xb->desc, sizeof(xb->desc),
-                         "%s; placement from the 'u' debug-key dump every %llus", STOCK_WHY,
-                         (unsigned long long)(xb->dump_interval_ns / NF_NS_PER_SEC));
+                describe_stock(xb);
         } else if (rc < 0) {
                 nf_err(rc, err, errlen, "the numaflip domctl fails: %s", strerror(-rc));
                 goto fail;
@@ -471,10 +477,19 @@ static void maybe_dump(struct xen_backend *xb)
         xb->last_dump_ns = now;
         /* The key handler runs to its end inside the sysctl: the dump is in the ring when
          * it returns. */
-        if (xc_send_debug_keys(xb->xch, "u") != 0)
+        if (xc_send_debug_keys(xb->xch, "u") != 0) {
+                snprintf(xb->dump_error, sizeof(xb->dump_error), "; 'u' key refused: %s",
+                         strerror(errno));
                 return;
-        if (read_ring(xb, true) == 0)
-                xen_udump_take(&xb->udump);
+        }
+        xen_udump_expect(&xb->udump);
+        if (read_ring(xb, true) < 0 || xen_udump_take(&xb->udump) == 0 ||
+            xen_udump_count(&xb->udump) == 0)
+                snprintf(xb->dump_error, sizeof(xb->dump_error), "%s",
+                         "; the last 'u' dump was not found in the console ring");
+        else
+                xb->dump_error[0] = '\0';
+        describe_stock(xb);
 }
 
 static int xen_guest_pages(struct nf_backend *be, uint32_t id, uint64_t *pages, unsigned nr_nodes)
@@ -616,9 +631,7 @@ static int xen_reload(struct nf_backend *be, const void *conf, char *err, size_t
         (void)errlen;
         xb->dump_interval_ns = c ? c->dump_interval_ns : 60 * NF_NS_PER_SEC;
         if (!xb->dctl)
-                snprintf(xb->desc, sizeof(xb->desc),
-                         "%s; placement from the 'u' debug-key dump every %llus", STOCK_WHY,
-                         (unsigned long long)(xb->dump_interval_ns / NF_NS_PER_SEC));
+                describe_stock(xb);
         return 0;
 }
 

@@ -109,6 +109,16 @@ static void start_dump(struct xen_udump *u)
         u->state = HEADER;
 }
 
+void xen_udump_expect(struct xen_udump *u)
+{
+        if (u->state == DOMAINS)
+                finish_dump(u);
+        u->nr_cur = 0;
+        u->header_nodes = 0;
+        u->cur_online = all_nodes(u);
+        u->state = DOMAINS;
+}
+
 static int add_domain(struct xen_udump *u, uint32_t domid, uint64_t total)
 {
         struct xen_udump_dom *d;

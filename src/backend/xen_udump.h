@@ -45,6 +45,13 @@ struct xen_udump {
 void xen_udump_init(struct xen_udump *u, unsigned nr_nodes);
 void xen_udump_free(struct xen_udump *u);
 
+/*
+ * Says that the text fed next is the output of a dump just triggered: its domain lines
+ * count even when the ring, too small for a big dump, lost its header and first lines
+ * (the domains cut off are then missing from it, as in any cut dump).
+ */
+void xen_udump_expect(struct xen_udump *u);
+
 /* Parses len bytes of console text. 0, or -ENOMEM (the parser stays usable). */
 int xen_udump_feed(struct xen_udump *u, const char *buf, size_t len);
 

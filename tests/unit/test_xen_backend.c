@@ -43,6 +43,7 @@ static unsigned domctl_calls, sendkeys_calls;
 static char ring[1 << 16];
 static size_t ring_len;
 static size_t ring_piece = 1 << 16; /* most bytes one readconsolering hands out */
+static size_t ring_cap = 1 << 16;   /* the hypervisor's ring: older output is overwritten */
 static int watch_pipe[2] = {-1, -1};
 static unsigned watch_pending;
 static uint64_t fake_now;
@@ -215,6 +216,8 @@ int xc_readconsolering(xc_interface *xch, char *buf, unsigned *nr, int clear, in
         (void)xch;
         assert_int_equal(clear, 0);
         assert_int_equal(incremental, 1);
+        if (ring_len - *index > ring_cap) /* Xen starts from the oldest output it has */
+                *index = (uint32_t)(ring_len - ring_cap);
         n = ring_len - *index;
         if (n > *nr)
                 n = *nr;
@@ -410,6 +413,7 @@ static int setup(void **state)
         domctl_calls = sendkeys_calls = 0;
         ring_len = 0;
         ring_piece = sizeof(ring);
+        ring_cap = sizeof(ring);
         watch_pending = 0;
         fake_now = 1;
         ring_add("(XEN) boot noise before the daemon\n(XEN) Domain 9 (total: 1):\n");
@@ -616,6 +620,28 @@ static void test_stock(void **state)
         nf_backend_xen_ops.conf_free(conf);
 }
 
+/* A dump bigger than the console ring loses its start: the domains still in the ring are
+ * read, the others are not observed; a ring holding nothing of it says so in status. */
+static void test_stock_small_ring(void **state)
+{
+        struct nf_backend *be;
+        uint64_t pages[2];
+
+        (void)state;
+        patched = false;
+        be = open_be(NULL);
+        ring_cap = 120; /* the last domain's three lines and a bit */
+        assert_int_equal(be->ops->guest_pages(be, 2, pages, 2), 0);
+        assert_int_equal(pages[0], 300);
+        assert_int_equal(be->ops->guest_pages(be, 0, pages, 2), -EAGAIN);
+        assert_null(strstr(be->ops->describe(be), "not found"));
+        ring_cap = 10;
+        fake_now += 60 * NF_NS_PER_SEC;
+        assert_int_equal(be->ops->guest_pages(be, 2, pages, 2), -EAGAIN);
+        assert_non_null(strstr(be->ops->describe(be), "not found in the console ring"));
+        be->ops->close(be);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -625,6 +651,7 @@ int main(void)
             cmocka_unit_test_setup(test_patched_pages, setup),
             cmocka_unit_test_setup(test_migrate, setup),
             cmocka_unit_test_setup(test_stock, setup),
+            cmocka_unit_test_setup(test_stock_small_ring, setup),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

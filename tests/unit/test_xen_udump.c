@@ -344,6 +344,17 @@ static void test_fixture_stock_wrapped(void **state)
         assert_int_equal(xen_udump_take(&u), 0);
         assert_null(xen_udump_find(&u, 2));
         xen_udump_free(&u);
+
+        /* Unless the reader knows it just triggered one: the domains after the cut are
+         * read, the one cut is not. */
+        xen_udump_init(&u, 2);
+        xen_udump_expect(&u);
+        assert_int_equal(xen_udump_feed(&u, cut, len - (size_t)(cut - text)), 0);
+        assert_int_equal(xen_udump_take(&u), 1);
+        assert_null(xen_udump_find(&u, 0));
+        assert_null(xen_udump_find(&u, 1));
+        expect_dom(&u, 2, 32784, 32784, 0);
+        xen_udump_free(&u);
         free(text);
 }
 
