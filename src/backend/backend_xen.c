@@ -161,9 +161,14 @@ static int read_nodes(struct xen_backend *xb, char *err, size_t errlen)
 {
         unsigned n = 0;
 
-        if (xc_numainfo(xb->xch, &n, NULL, NULL) != 0 || n == 0)
-                return nf_err(errno ? -errno : -EIO, err, errlen, "xc_numainfo: %s",
-                              strerror(errno ? errno : EIO));
+        if (xc_numainfo(xb->xch, &n, NULL, NULL) != 0 || n == 0) {
+                int e = errno ? errno : EIO;
+
+                /* The first privileged call: a domU has privcmd too, but may not make it. */
+                return nf_err(
+                    -e, err, errlen, "xc_numainfo through %s: %s%s", XEN_PRIVCMD, strerror(e),
+                    e == EPERM || e == EACCES ? ": this is not the control domain (dom0)" : "");
+        }
         if (n > NF_MAX_NODES)
                 return nf_err(-ERANGE, err, errlen, "%u NUMA nodes: at most %d are supported", n,
                               NF_MAX_NODES);
