@@ -171,12 +171,11 @@ static int parse_line(struct xen_udump *u, const char *line)
                 return 0;
         if (literal(&s, "Domain ")) {
                 if (number(&s, &a) && literal(&s, " (total: ") && number(&s, &b) &&
-                    literal(&s, "):") && at_end(s) && a <= UINT32_MAX)
+                    literal(&s, "):") && at_end(s) && a < UINT32_MAX)
                         return add_domain(u, (uint32_t)a, b);
-                /* A mangled domain line: what follows must not be counted to the last one. */
-                if (u->nr_cur)
-                        u->cur[u->nr_cur - 1].seen = 0, u->cur[u->nr_cur - 1].domid = UINT32_MAX;
-                return 0;
+                /* A mangled domain line: the node lines that follow belong to a domain
+                 * whose id was lost, not to the one before; they go to one no id finds. */
+                return add_domain(u, UINT32_MAX, 0);
         }
         if (literal(&s, "    Node ") && u->nr_cur) {
                 struct xen_udump_dom *d = &u->cur[u->nr_cur - 1];
@@ -230,6 +229,8 @@ unsigned xen_udump_take(struct xen_udump *u)
 
 const struct xen_udump_dom *xen_udump_find(const struct xen_udump *u, uint32_t domid)
 {
+        if (domid == UINT32_MAX)
+                return NULL; /* the stand-in for a domain whose line was mangled */
         for (size_t i = 0; i < u->nr_done; i++) {
                 const struct xen_udump_dom *d = &u->done[i];
 

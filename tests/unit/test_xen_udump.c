@@ -160,6 +160,8 @@ static void test_interleaved(void **state)
                      "(XEN)     Node 1: 40\n"
                      "(d2) (XEN) Domain 7 (total: 5):\n"
                      "(d2)     Node 0: 5\n"
+                     "Domain 8 (total: 5):\n" /* unprefixed: dom0's own output on serial */
+                     "    Node 0: 5\n"
                      "(XEN) Domain 1 (total: 10):\n"
                      "(XEN)     Node 0: 1\n"
                      "(XEN)     Node 0: 777\n" /* a repeated node does not overwrite */
@@ -169,6 +171,7 @@ static void test_interleaved(void **state)
         expect_dom(&u, 0, 100, 60, 40);
         expect_dom(&u, 1, 10, 1, 9);
         assert_null(xen_udump_find(&u, 7));
+        assert_null(xen_udump_find(&u, 8));
         assert_int_equal(xen_udump_count(&u), 2);
         xen_udump_free(&u);
 }
@@ -184,6 +187,12 @@ static void test_mangled(void **state)
                      "(XEN) Domain 0 (total: 100):\n"
                      "(XEN)     Node 0: 60(XEN) other\n"
                      "(XEN)     Node 1: 40\n"
+                     "(XEN) Domain 10 (total: 2):\n"
+                     "(XEN)     Node 0: 1\n"
+                     "(XEN)     Node 1: 1 more\n" /* a trailing word: not a count */
+                     "(XEN) Domain 11 (total: 2):\n"
+                     "(XEN)     Node 0: 1\n"
+                     "(XEN)     Node 1: 1\n"
                      "(XEN) Domain 3 (tot(XEN) Domain 4 (total: 8):\n"
                      "(XEN)     Node 0: 8\n"
                      "(XEN)     Node 1: 0\n"
@@ -195,6 +204,8 @@ static void test_mangled(void **state)
                      "(XEN)     Node 1: 4\r\n");
         assert_int_equal(xen_udump_take(&u), 1);
         assert_null(xen_udump_find(&u, 0)); /* node 0's line was mangled */
+        assert_null(xen_udump_find(&u, 10));
+        expect_dom(&u, 11, 2, 1, 1);
         assert_null(xen_udump_find(&u, 3));
         assert_null(xen_udump_find(&u, 4)); /* its lines may be domain 3's */
         assert_null(xen_udump_find(&u, 5)); /* a number that does not fit */
