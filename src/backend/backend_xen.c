@@ -279,7 +279,7 @@ static int xen_open(const struct nf_backend_env *env, struct nf_backend **out, c
                 goto fail;
         }
         rc = nf_xen_domctl_probe(xb->dctl);
-        if (rc == -ENOSYS || rc == -EACCES) {
+        if (nf_xen_domctl_absent(rc)) {
                 /* No numaflip domctl: a stock hypervisor. */
                 nf_xen_domctl_close(xb->dctl);
                 xb->dctl = NULL;
@@ -297,7 +297,7 @@ static int xen_open(const struct nf_backend_env *env, struct nf_backend **out, c
                 }
                 describe_stock(xb);
         } else if (rc < 0) {
-                nf_err(rc, err, errlen, "the numaflip domctl fails: %s", strerror(-rc));
+                nf_err(rc, err, errlen, "%s: %s", nf_xen_domctl_probe_str(rc), strerror(-rc));
                 goto fail;
         } else {
                 snprintf(xb->desc, sizeof(xb->desc),

@@ -96,7 +96,7 @@ static void put(uint8_t *p, size_t off, size_t width, uint64_t v)
  * 16 and 20 (struct xen_domctl_numaflip starts at the union, offset 16). */
 static void expect_header(uint16_t domid, uint32_t op, uint32_t node)
 {
-        assert_int_equal(get(seen, 0, 4), 90);         /* cmd */
+        assert_int_equal(get(seen, 0, 4), 20038);      /* cmd */
         assert_int_equal(get(seen, 4, 4), 0x00000015); /* interface_version */
         assert_int_equal(get(seen, 8, 2), domid);
         assert_int_equal(get(seen, 10, 6), 0); /* _pad[3] */
@@ -247,7 +247,8 @@ static void test_pools(void **state)
         (void)state;
         answer = pool_answer;
         assert_int_equal(nf_xen_domctl_pool_get(ctx, 1, &p), 0);
-        expect_header(0, 2, 1); /* pool ops name dom0, the caller */
+        expect_header(0, 2, 1);                         /* pool ops name dom0, the caller */
+        assert_int_equal(get(seen, 16 + 8 + 56, 8), 0); /* dropped, narrow: outputs */
         assert_int_equal(p.target, 512);
         assert_int_equal(p.held, 500);
         assert_int_equal(p.handed_out, 11);
