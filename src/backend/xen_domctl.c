@@ -83,6 +83,29 @@ int nf_xen_domctl_probe(struct nf_xen_domctl_ctx *ctx)
         return issue(ctx);
 }
 
+bool nf_xen_domctl_absent(int probe_rc)
+{
+        return probe_rc == -ENOSYS || probe_rc == -EACCES;
+}
+
+const char *nf_xen_domctl_probe_str(int probe_rc)
+{
+        switch (probe_rc) {
+        case 0:
+                return "XEN_DOMCTL_numaflip present";
+        case -ENOSYS:
+                return "XEN_DOMCTL_numaflip absent (ENOSYS: Xen 4.17 without the numaflip series)";
+        case -EACCES:
+                return "XEN_DOMCTL_numaflip absent (EACCES: a Xen whose domctl interface version "
+                       "is not 4.17's; the series exists for 4.17 only)";
+        case -EPERM:
+                return "XEN_DOMCTL_numaflip refused (EPERM: not the control domain, or XSM denies "
+                       "numaflip)";
+        default:
+                return "XEN_DOMCTL_numaflip probe failed (unexpected error)";
+        }
+}
+
 int nf_xen_domctl_node_pages(struct nf_xen_domctl_ctx *ctx, uint16_t domid, uint64_t *pages,
                              uint32_t *nr_nodes, uint32_t *tot_pages)
 {

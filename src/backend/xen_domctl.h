@@ -10,17 +10,25 @@
 
 /*
  * One context per thread: it owns a hypercall-safe buffer that every call
- * reuses.  All functions return 0 or -errno.  On a stock hypervisor every
- * sub-op fails with -ENOSYS (unknown domctl); nf_xen_domctl_probe() says so
- * without side effects.
+ * reuses.  All functions return 0 or -errno.  On a hypervisor without the
+ * series every sub-op fails: -ENOSYS on Xen 4.17 (unknown domctl), -EACCES
+ * on any other version (its domctl interface version differs from 4.17's,
+ * which Xen checks first).  nf_xen_domctl_probe() tells without side
+ * effects, nf_xen_domctl_probe_str() says which case it saw.
  */
 struct nf_xen_domctl_ctx;
 
 int nf_xen_domctl_open(struct nf_xen_domctl_ctx **out);
 void nf_xen_domctl_close(struct nf_xen_domctl_ctx *ctx);
 
-/* 0 if the domctl is present, -ENOSYS on a stock hypervisor. */
+/* 0 if the domctl is present; -ENOSYS or -EACCES (see above) if absent; other -errno. */
 int nf_xen_domctl_probe(struct nf_xen_domctl_ctx *ctx);
+
+/* True if a probe result means the hypervisor lacks the series. */
+bool nf_xen_domctl_absent(int probe_rc);
+
+/* What a probe result means, for a log line (a static string). */
+const char *nf_xen_domctl_probe_str(int probe_rc);
 
 /*
  * Pages of @domid per node id: fills pages[0 .. *nr_nodes-1].  On entry

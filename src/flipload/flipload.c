@@ -409,10 +409,8 @@ static int setup(struct state *s, const struct opts *o)
                 s->dctl = NULL;
         }
         if (!s->dctl && o->pool_node != NO_NODE) {
-                fprintf(stderr,
-                        "flipload: --pool needs the numaflip hypervisor patch "
-                        "(XEN_DOMCTL_numaflip: %s)\n",
-                        strerror(-rc));
+                fprintf(stderr, "flipload: --pool needs the numaflip hypervisor patch (%s: %s)\n",
+                        nf_xen_domctl_probe_str(rc), strerror(-rc));
                 return -EOPNOTSUPP;
         }
         if (get_info(s->xch, o->domid, &info)) {

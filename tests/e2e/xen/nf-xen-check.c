@@ -238,11 +238,12 @@ static int cmd_probe(const char *label, bool expect_present)
         if (!rc)
                 return result(expect_present ? "PASS" : "FAIL", label,
                               "XEN_DOMCTL_numaflip present");
-        if (rc == -ENOSYS)
+        if (nf_xen_domctl_absent(rc))
                 return result(expect_present ? "FAIL" : "PASS", label,
-                              "XEN_DOMCTL_numaflip absent (ENOSYS): stock hypervisor, "
-                              "per-node counts only from the 'u' dump");
-        return result("FAIL", label, "unexpected error %d (%s)", rc, strerror(-rc));
+                              "%s; per-node counts only from the 'u' dump",
+                              nf_xen_domctl_probe_str(rc));
+        return result("FAIL", label, "unexpected error %d (%s): %s", rc, strerror(-rc),
+                      nf_xen_domctl_probe_str(rc));
 }
 
 static int cmd_counts(uint32_t domid)
