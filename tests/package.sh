@@ -53,7 +53,7 @@ echo "PASS: dpkg-buildpackage -us -uc -b"
 changes=$(ls "$TMP"/numaflip_*_*.changes)
 deb=$(ls "$TMP"/numaflip_*_*.deb)
 # Beside their -dbgsym companions.
-pkgs=$(cd "$TMP" && ls -- *.deb | grep -v -- -dbgsym_ | sed 's/_.*//' | tr '\n' ' ')
+pkgs=$(cd "$TMP" && ls -- *.deb | grep -v -- -dbgsym_ | sed "s/_.*//" | LC_ALL=C sort | tr "\n" " ")
 check "three binary packages: $pkgs" [ "$pkgs" = "numaflip numaflip-flipload numaflip-xen-patches " ]
 
 echo "==> lintian"
