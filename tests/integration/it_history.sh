@@ -40,5 +40,5 @@ rc=$?
 check "history of an unknown guest: exit 1, not_found" eval '[ $rc -eq 1 ] && grep -q not_found "$NF_TMP/err"'
 ctl history 2>"$NF_TMP/err"
 check "history without a name: usage, exit 2" [ $? -eq 2 ]
-nf_stop
+check "numaflipd stops cleanly" nf_stop
 nf_done

@@ -114,5 +114,5 @@ write_config "$PROM"
 ctl reload >/dev/null
 advance 1s
 check "writable again: said so" grep -q "metrics_file: $PROM written again" "$NF_LOG"
-nf_stop
+check "numaflipd stops cleanly" nf_stop
 nf_done

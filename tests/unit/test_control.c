@@ -435,6 +435,50 @@ static void test_advance_real_time(void **state)
         event_base_free(f.base);
 }
 
+/* metrics: the text format, one HELP and TYPE per metric, label values escaped. */
+static void test_metrics_text(void **state)
+{
+        (void)state;
+        struct fixture f = {0};
+        struct nf_config *cfg = NULL;
+        char err[512] = "";
+        const char *text = "[daemon]\nbackend = sim\nlog_level = err\n[sim]\nclock = virtual\n"
+                           "[sim.vm a\"b\\c]\nmemory = 64MiB\n";
+        assert_int_equal(nf_config_load_string(text, "m.conf", &cfg, err, sizeof(err)), 0);
+        f.base = event_base_new();
+        assert_int_equal(nf_daemon_init(&f.d, f.base, cfg, "m.conf", err, sizeof(err)), 0);
+        json_t *r, *res = call_ok(&f, "{\"cmd\":\"metrics\"}", false, &r);
+        const char *t = json_string_value(json_object_get(res, "text"));
+        assert_non_null(t);
+        assert_string_equal(json_string_value(json_object_get(res, "format")),
+                            "text/plain; version=0.0.4");
+        /* A quote and a backslash in a guest's name, escaped as the format wants. */
+        assert_non_null(strstr(t, "numaflip_guest_pages{guest=\"a\\\"b\\\\c\",uuid=\""));
+        assert_non_null(
+            strstr(t, "\nnumaflip_info{version=\"" NF_VERSION "\",backend=\"sim\"} 1\n"));
+        assert_non_null(strstr(t, "# TYPE numaflip_guest_migrated_pages_total counter\n"));
+        /* Each metric's TYPE once: HELP lines and TYPE lines pair up. */
+        size_t helps = 0, types = 0;
+        for (const char *p = t; (p = strstr(p, "# HELP ")); p++)
+                helps++;
+        for (const char *p = t; (p = strstr(p, "# TYPE ")); p++)
+                types++;
+        assert_int_equal(helps, types);
+        assert_true(types >= 19); /* with the sim's pools */
+        json_decref(r);
+        /* history of that guest: one point per poll so far, pages per node in each. */
+        res = call_ok(&f, "{\"cmd\":\"history\",\"name\":\"a\\\"b\\\\c\"}", false, &r);
+        json_t *pts = json_object_get(res, "points");
+        assert_int_equal(json_array_size(pts), 1);
+        assert_int_equal(json_array_size(json_object_get(json_array_get(pts, 0), "pages_per_node")),
+                         2);
+        json_decref(r);
+        call_err(&f, "{\"cmd\":\"history\",\"name\":\"nosuch\"}", false, "null", NF_E_NOT_FOUND,
+                 "no guest named 'nosuch'");
+        nf_daemon_fini(&f.d);
+        event_base_free(f.base);
+}
+
 static const char *state_of(struct fixture *f, const char *name)
 {
         struct nf_guest *g = nf_daemon_guest(&f->d, name);
@@ -573,6 +617,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_permissions, setup, teardown),
             cmocka_unit_test_setup_teardown(test_advance, setup, teardown),
             cmocka_unit_test(test_advance_real_time),
+            cmocka_unit_test(test_metrics_text),
             cmocka_unit_test_setup_teardown(test_migrate_pause_resume, setup, teardown),
             cmocka_unit_test_setup_teardown(test_migrate_dry_run, setup, teardown),
             cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
