@@ -92,6 +92,13 @@ XENLIBS=$(pkg-config --cflags --libs xencontrol xencall xenforeignmemory)
   cc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$BIN/nf-memcheck" "$HERE/nf-memcheck.c"; } ||
 	fail "cannot build the test programs"
 
+# --- numaflipd and numaflipctl for dom0 (daemon-scenario.sh) ---------------------
+NFB=$WORK/nf-build
+{ cmake -S "$REPO" -B "$NFB" -DBUILD_TESTING=OFF -DNF_WITH_XEN=ON -DNF_WITH_SYSTEMD=OFF \
+	-DNF_WERROR=ON && cmake --build "$NFB" -j2 --target numaflipd numaflipctl; } \
+	>"$WORK/nf-build.log" 2>&1 || fail "cannot build numaflipd for dom0 (see $WORK/nf-build.log)"
+NF_DAEMON_BINS="$NFB/bin/numaflipd $NFB/bin/numaflipctl"
+
 # --- initramfs ---------------------------------------------------------------
 # copy_libs DEST BINARY...: the shared libraries they need, from the unpacked
 # packages first, else from the host (same Debian release).
@@ -132,10 +139,12 @@ done
 for b in xl xenstored xenconsoled xen-init-dom0; do cp "$XB/$b" "$D/usr/lib/xen-4.17/bin/"; done
 cp "$ROOT/etc/xen/xl.conf" "$D/etc/xen/" && cp -r "$ROOT/etc/xen/scripts" "$D/etc/xen/"
 cp "$BIN/nf-xen-check" "$BIN/numaflip-flipload" "$HERE/scenario.sh" "$D/nf/"
+# shellcheck disable=SC2086
+cp $NF_DAEMON_BINS "$HERE/daemon-scenario.sh" "$D/nf/"
 cp "$VMLINUZ" "$D/boot/vmlinuz"
 cp "$WORK/domU.cpio.gz" "$D/boot/domU.cpio.gz"
 copy_libs "$D" "$XB/xl" "$XB/xenstored" "$XB/xenconsoled" "$XB/xen-init-dom0" \
-	"$BIN/nf-xen-check" "$BIN/numaflip-flipload" || fail "cannot collect libraries"
+	"$BIN/nf-xen-check" "$BIN/numaflip-flipload" $NF_DAEMON_BINS || fail "cannot collect libraries"
 mkcpio "$D" "$WORK/dom0.cpio.gz"
 
 # --- boots ------------------------------------------------------------------

@@ -154,6 +154,8 @@ if [ "$mode" = stock ]; then
 	# hypervisor: tells the environment's limits from the patch's.
 	pause_stress stock-pvh-pause-unpause nfpvh
 	integrity stock-dom0-intact
+	# The daemon and CLI on this hypervisor (issue 8).
+	sh /nf/daemon-scenario.sh stock
 	echo "NF-SCENARIO-COMPLETE"
 	exit 0
 fi
@@ -287,5 +289,7 @@ sleep 2
 [ -n "$PV" ] && C gone destroyed-domain-gone "$PV"
 C compare-u counts-after-destroy
 integrity dom0-intact-at-end
+# The daemon and CLI on this hypervisor (issue 8).
+sh /nf/daemon-scenario.sh patched
 echo "NF-SCENARIO-COMPLETE"
 exit 0

@@ -1,0 +1,291 @@
+#!/bin/sh
+# Runs in the E2E dom0: the real numaflipd (xen backend) and numaflipctl against the booted hypervisor.
+# Usage: daemon-scenario.sh stock|patched.  Prints "NF-RESULT PASS|FAIL|SKIP label: detail" lines.
+# Expects the domUs of scenario.sh (nfpv, and nfpvh when it lives) to be running.
+mode=$1
+NFD=/nf/numaflipd
+CTL="/nf/numaflipctl -s /run/nf-e2e.sock -t 30s"
+CONF=/run/nf-e2e.conf
+# The in-guest checker for the migrated PVH domU; empty: not run (see repin-memory-intact).
+NF_MEMCHECK=${NF_MEMCHECK-}
+DLOG=/run/nf-e2e.log
+
+result() { echo "NF-RESULT $1 daemon-$mode-$2: $3"; }
+
+# until_true SECONDS CMD...: 0 once CMD succeeds, checked every second.
+until_true() {
+	t=$1
+	shift
+	i=0
+	while [ $i -lt "$t" ]; do
+		"$@" && return 0
+		sleep 1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# The per-node pages of every domain in the last 'u' dump of xl dmesg: "domid n0 n1 ...".
+udump() {
+	xl dmesg | tr -d '\r' | awk '
+		/Memory location of each domain:/ { n = 0; inb = 1; split("", c); next }
+		inb && $1 == "(XEN)" && $2 == "Domain" && $4 == "(total:" { d = $3; ord[n++] = d; c[d] = ""; next }
+		inb && $1 == "(XEN)" && $2 == "Node" { c[d] = c[d] " " $4; next }
+		END { for (i = 0; i < n; i++) print ord[i] c[ord[i]] }'
+}
+
+# The daemon's view of one guest: its per-node pages, space separated.
+pages_of() { $CTL --json vm "$1" | sed -n 's/.*"pages_per_node":\[\([0-9,]*\)\].*/\1/p' | tr ',' ' '; }
+listed() { $CTL status | awk '{print $2}' | grep -qx "$1"; }
+not_listed() { ! listed "$1"; }
+domains() { xl list | awk 'NR > 1 {print $1}'; }
+
+# A PV domU on node 1 shaped like scenario.sh's nfpv, created while the daemon runs.
+cat >/tmp/nfw.cfg <<CFG
+name = "nfw"
+type = "pv"
+memory = 128
+vcpus = 1
+cpus = "1"
+kernel = "/boot/vmlinuz"
+ramdisk = "/boot/domU.cpio.gz"
+extra = "console=hvc0"
+CFG
+
+# Polls an hour apart: whatever the daemon notices within a test, a watch told it.
+cat >$CONF <<CFG
+[daemon]
+backend = auto
+socket = /run/nf-e2e.sock
+poll = 1h
+log_level = debug
+[defaults]
+mode = monitor
+[xen]
+dump_interval = 10s
+CFG
+
+$NFD -f -c $CONF >$DLOG 2>&1 &
+NFPID=$!
+if ! until_true 30 $CTL status >/dev/null 2>&1; then
+	result FAIL start "numaflipd did not answer within 30 s: $(tail -3 $DLOG | tr '\n' ' ')"
+	kill $NFPID 2>/dev/null
+	exit 0
+fi
+if grep -q "auto: xen: chosen" $DLOG; then
+	result PASS start "backend auto chose xen: $(grep -m1 'backend xen:' $DLOG | sed 's/.*backend xen: //')"
+else
+	result FAIL start "backend auto did not choose xen: $(grep -m1 'auto:' $DLOG)"
+fi
+$CTL status
+
+# Every domain xl knows, dom0 included, and the daemon's pages equal the hypervisor's own
+# count ('u' dump) for each.
+missing=""
+for n in $(domains); do listed "$n" || missing="$missing $n"; done
+if [ -z "$missing" ]; then
+	result PASS lists-all "status lists all $(domains | wc -l) domains: $(domains | tr '\n' ' ')"
+else
+	result FAIL lists-all "status lacks:$missing"
+fi
+if $CTL status | grep "^0 " | grep -q "control"; then
+	result PASS dom0-control "dom0 is listed as the control domain, observed only"
+else
+	result FAIL dom0-control "dom0 not shown as control: $($CTL status | grep '^0 ')"
+fi
+
+compare_pages() { # label
+	xl debug-keys u
+	bad="" ok=0
+	for n in $(domains); do
+		id=$(xl domid "$n")
+		want=$(udump | awk -v d="$id" '$1 == d {$1 = ""; sub(/^ /, ""); print}')
+		got=$(pages_of "$n")
+		if [ -n "$want" ] && [ "$want" = "$got" ]; then
+			ok=$((ok + 1))
+		else
+			bad="$bad $n(daemon '$got', xl '$want')"
+		fi
+	done
+	if [ -z "$bad" ]; then
+		result PASS "$1" "per-node pages of $ok domains equal the hypervisor's 'u' dump"
+	else
+		result FAIL "$1" "per-node pages differ:$bad"
+	fi
+}
+
+# jget GUEST KEY: a number of the guest's JSON detail.
+jget() { $CTL --json vm "$1" | sed -n "s/.*\"$2\":\([0-9.e+-]*\).*/\1/p" | head -1; }
+state_of() { $CTL --json vm "$1" | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p' | head -1; }
+below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }'; }
+under_target() { v=$(jget nfd remote_share); [ -n "$v" ] && below "$v" 0.02; }
+migrating() { [ "$(state_of nfd)" = migrating ]; }
+crashed() { st=$(xl list nfd 2>/dev/null | tail -1 | awk '{print $5}'); case $st in *c*|"") return 0 ;; esac; return 1; }
+done_or_dead() { under_target || crashed; }
+mem_passes() { n=$(grep -c "nf-memcheck: pass .* ok" /var/log/xen/console/guest-nfd.log 2>/dev/null); echo "${n:-0}"; }
+
+# Patched hypervisor: a PVH domU built on node 0 whose vCPU is then pinned to node 1 is
+# wholly remote; threshold mode must bring it home while its memory checker runs. A PV
+# domU is monitor-only, with the reason.
+patched_checks() {
+	if $CTL status | grep -q "patched hypervisor"; then
+		result PASS describe "status: $($CTL status | grep -o 'patched hypervisor[^)]*' | head -1)"
+	else
+		result FAIL describe "status does not say the hypervisor is patched"
+	fi
+	pv=nfpv
+	if ! xl list nfpv >/dev/null 2>&1; then
+		pv=nfdpv
+		sed 's/"nfw"/"nfdpv"/' /tmp/nfw.cfg >/tmp/nfdpv.cfg
+		xl create /tmp/nfdpv.cfg >/dev/null 2>&1 || result FAIL pv-monitor-only "xl create nfdpv failed"
+		until_true 30 listed nfdpv
+	fi
+	if $CTL status | grep " $pv " | grep -q "PV guest"; then
+		result PASS pv-monitor-only "$($CTL status | grep " $pv " | sed 's/  */ /g')"
+	else
+		result FAIL pv-monitor-only "PV domU not shown monitor-only: $($CTL status | grep " $pv ")"
+	fi
+	[ $pv = nfdpv ] && xl destroy nfdpv
+	cat >/tmp/nfd.cfg <<CFG
+name = "nfd"
+type = "pvh"
+memory = 128
+vcpus = 1
+cpus = "0-2"
+cpus_soft = "0"
+kernel = "/boot/vmlinuz"
+ramdisk = "/boot/domU.cpio.gz"
+extra = "console=hvc0 $NF_MEMCHECK"
+on_crash = "preserve"
+CFG
+	if ! xl create -p /tmp/nfd.cfg >/tmp/nfd.create 2>&1; then
+		result FAIL repin-threshold "xl create nfd failed: $(tail -2 /tmp/nfd.create)"
+		return
+	fi
+	# Built with soft affinity on node 0 and no explicit node affinity, so Xen derives
+	# the node affinity from the vCPU and allocates on node 0; pinning the vCPU to node 1
+	# moves the node affinity (and the home) there, not the memory.
+	xl vcpu-pin nfd 0 2 2
+	xl unpause nfd
+	if [ -n "$NF_MEMCHECK" ]; then
+		until_true 120 grep -q "nf-memcheck: pass 1 ok" /var/log/xen/console/guest-nfd.log ||
+			result FAIL repin-memcheck "nf-memcheck in nfd never completed a pass"
+	else
+		until_true 120 grep -q "nf-domU: up" /var/log/xen/console/guest-nfd.log
+	fi
+	until_true 30 listed nfd
+	share=$(jget nfd max_remote_share)
+	rule=$($CTL --json vm nfd | sed -n 's/.*"home_rule":"\([^"]*\)".*/\1/p')
+	if [ -n "$share" ] && below 0.95 "$share"; then
+		result PASS repin-remote "nfd reported $share remote, home node $($CTL --json vm nfd | sed -n 's/.*"home":"\([^"]*\)".*/\1/p' | head -1) by $rule"
+	else
+		result FAIL repin-remote "nfd reported remote share '$share' (home rule '$rule'), expected ~1"
+	fi
+	# Threshold mode for nfd only, by reload: SIGHUP while its memory checker runs.
+	cat >>$CONF <<CFG
+[vm nfd]
+mode = threshold
+threshold = 5%
+target = 2%
+cooldown = 5s
+CFG
+	b=$(mem_passes)
+	t0=$(date +%s)
+	kill -HUP $NFPID
+	until_true 240 done_or_dead
+	st=$(xl list nfd 2>/dev/null | tail -1 | awk '{print $5}')
+	case $st in *c*|"")
+		result FAIL repin-threshold "nfd died (state '$st') during the migration; its console: $(tail -3 /var/log/xen/console/guest-nfd.log | tr '\n' ' ')"
+		return ;;
+	esac
+	if under_target; then
+		result PASS repin-threshold "nfd brought from $share to $(jget nfd remote_share) remote in $(($(date +%s) - t0)) s"
+	else
+		result FAIL repin-threshold "nfd still $(jget nfd remote_share) remote after 240 s: $($CTL vm nfd | grep -i -m2 'error\|refused')"
+	fi
+	if [ -n "$NF_MEMCHECK" ]; then
+		until_true 120 sh -c "[ \$(grep -c 'nf-memcheck: pass .* ok' /var/log/xen/console/guest-nfd.log) -ge $((b + 2)) ]"
+		/nf/nf-xen-check memlog "daemon-patched-repin-memory-intact" /var/log/xen/console/guest-nfd.log $((b + 2))
+	else
+		result SKIP repin-memory-intact "nf-memcheck not run in nfd: under QEMU TCG a PVH guest running it at full duty dies on its own (stock-pvh-pause-unpause); NF_MEMCHECK=nf_memcheck=1 turns it on"
+	fi
+
+	# Back to node 0, slowly, and destroy it mid-migration: dropped cleanly, daemon healthy.
+	echo "rate_limit = 1MiB/s" >>$CONF # [vm nfd] is the file's last section
+	kill -HUP $NFPID
+	until_true 10 sh -c "$CTL --json status | grep -q '\"reloads\":2'"
+	xl vcpu-pin nfd 0 0 0
+	if until_true 60 migrating; then
+		xl destroy nfd
+		if until_true 30 not_listed nfd && grep -q "nfd.*vanished\|vanished.*nfd\|nfd (id [0-9]*) is gone" $DLOG; then
+			result PASS destroy-mid-migration "nfd destroyed while migrating: $(grep -m1 'nfd (id [0-9]*) is gone' $DLOG | sed 's/.*numaflipd[^:]*: //'), vanished $($CTL --json status | sed -n 's/.*"vanished":\([0-9]*\).*/\1/p')"
+		else
+			result FAIL destroy-mid-migration "after destroy: $(grep nfd $DLOG | tail -2 | tr '\n' ' ')"
+		fi
+	else
+		result FAIL destroy-mid-migration "nfd did not start migrating back within 60 s (state $(state_of nfd))"
+		xl destroy nfd
+	fi
+}
+
+if [ "$mode" = stock ]; then
+	# The daemon's own dump is the first of its polls; it must match a fresh one.
+	compare_pages pages-equal-u-dump
+	if $CTL status | grep -q "stock hypervisor: observe-only, migrate and pools unavailable"; then
+		result PASS observe-only "status says: $($CTL status | grep -o 'stock hypervisor[^;)]*' | head -1)"
+	else
+		result FAIL observe-only "status does not say the host is observe-only"
+	fi
+	out=$($CTL migrate nfpv 2>&1)
+	rc=$?
+	if [ $rc != 0 ] && echo "$out" | grep -q "stock hypervisor"; then
+		result PASS migrate-refused "numaflipctl migrate exits $rc: $out"
+	else
+		result FAIL migrate-refused "numaflipctl migrate exited $rc: $out"
+	fi
+else
+	compare_pages pages-equal-u-dump
+	patched_checks
+fi
+
+# A domU created and destroyed while the daemon runs: with polls an hour apart, only the
+# xenstore watch (and the relisting of a domain still being built) can show it.
+polls0=$($CTL --json status | sed -n 's/.*"polls":\([0-9]*\).*/\1/p')
+t0=$(date +%s)
+if xl create /tmp/nfw.cfg >/tmp/nfw.create 2>&1; then
+	if until_true 60 listed nfw; then
+		result PASS watch-create "nfw listed $(($(date +%s) - t0)) s after xl create began (poll interval 1h)"
+	else
+		result FAIL watch-create "nfw not listed within 60 s of its creation"
+	fi
+	t0=$(date +%s)
+	xl destroy nfw
+	if until_true 30 not_listed nfw; then
+		result PASS watch-destroy "nfw gone from status $(($(date +%s) - t0)) s after xl destroy"
+	else
+		result FAIL watch-destroy "nfw still listed 30 s after xl destroy"
+	fi
+	polls1=$($CTL --json status | sed -n 's/.*"polls":\([0-9]*\).*/\1/p')
+	echo "daemon polls: $polls0 -> $polls1 (watch events: $($CTL --json status | sed -n 's/.*"watch_events":\([0-9a-z]*\).*/\1/p'))"
+else
+	result FAIL watch-create "xl create nfw failed: $(tr '\n' ' ' </tmp/nfw.create | cut -c1-600)"
+fi
+
+# Reload on SIGHUP, and still healthy.
+r0=$($CTL --json status | sed -n 's/.*"reloads":\([0-9]*\).*/\1/p')
+kill -HUP $NFPID
+if until_true 10 sh -c "$CTL --json status | grep -q '\"reloads\":$((r0 + 1))'"; then
+	result PASS sighup-reload "SIGHUP reloaded the configuration"
+else
+	result FAIL sighup-reload "no reload after SIGHUP: $(grep -i reload $DLOG | tail -1)"
+fi
+if kill -0 $NFPID 2>/dev/null && $CTL status >/dev/null; then
+	result PASS healthy "numaflipd alive and answering at the end"
+else
+	result FAIL healthy "numaflipd died: $(tail -5 $DLOG | tr '\n' ' ')"
+fi
+kill $NFPID
+until_true 10 sh -c "! kill -0 $NFPID 2>/dev/null" || result FAIL stop "numaflipd did not stop on SIGTERM"
+echo "== numaflipd log ($mode)"
+grep -v "debug" $DLOG | tail -40
+exit 0
