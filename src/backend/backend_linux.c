@@ -655,6 +655,25 @@ static int linux_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from,
                 goto out;
         for (size_t i = 0; i < got; i++)
                 nodes[i] = (int)to;
+        /* A batch cut short by max may end inside a huge page, which then moves whole:
+         * the rest of its block is looked at before and after, counted where it moved,
+         * and passed over by the cursor. */
+        void *tail[LX_HUGE_SIZE / NF_PAGE_SIZE];
+        int tail_st[LX_HUGE_SIZE / NF_PAGE_SIZE];
+        size_t ntail = 0;
+        if (got == max && res->more) {
+                uint64_t end = lx_block_end(r, n, cursor->pos[0]);
+                size_t k = 0;
+                for (uint64_t a = cursor->pos[0]; a < end; a += NF_PAGE_SIZE)
+                        tail[k++] = (void *)(uintptr_t)a;
+                if (k && (rc = query(arg, k, tail, tail_st)) < 0)
+                        goto out;
+                for (size_t i = 0; i < k; i++)
+                        if (tail_st[i] >= 0 && tail_st[i] < NF_MAX_NODES &&
+                            (from & NF_NODE_BIT(tail_st[i])))
+                                tail[ntail++] = tail[i];
+                cursor->pos[0] = end;
+        }
         /* In chunks, so one call never holds the target's pages for long. */
         for (size_t done = 0; done < got;) {
                 size_t k = got - done < LX_CHUNK ? got - done : LX_CHUNK;
@@ -685,6 +704,13 @@ static int linux_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from,
                 res->failed += t.failed;
                 res->skipped += t.skipped;
                 done += k;
+        }
+        if (ntail) {
+                if ((rc = query(arg, ntail, tail, tail_st)) < 0)
+                        goto out;
+                for (size_t i = 0; i < ntail; i++)
+                        if (tail_st[i] == (int)to && res->moved < max)
+                                res->moved++;
         }
         rc = 0;
 out:

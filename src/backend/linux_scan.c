@@ -235,6 +235,16 @@ int lx_collect(const struct lx_range *r, size_t n, nf_nodemask_t from, uint64_t 
         return 0;
 }
 
+uint64_t lx_block_end(const struct lx_range *r, size_t n, uint64_t pos)
+{
+        uint64_t end = (pos + LX_HUGE_SIZE - 1) & ~(LX_HUGE_SIZE - 1);
+
+        for (size_t i = 0; i < n; i++)
+                if (r[i].start < pos && pos <= r[i].end)
+                        return end < r[i].end ? end : r[i].end;
+        return pos;
+}
+
 void lx_tally(const int *status, size_t n, int to, struct lx_tally *t, size_t *busy_idx)
 {
         memset(t, 0, sizeof(*t));

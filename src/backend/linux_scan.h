@@ -80,6 +80,14 @@ int lx_collect(const struct lx_range *r, size_t n, nf_nodemask_t from, uint64_t 
                uint64_t window, size_t max, lx_query_fn q, void *arg, void **addrs, size_t *nout,
                bool *more);
 
+/* A transparent huge page moves whole when any of its base pages is asked to move. */
+#define LX_HUGE_SIZE (2ull * 1024 * 1024)
+
+/* Where the huge-page-sized block holding the page before pos ends, within its mapping:
+ * pos itself when pos is on a block's start or outside the ranges. The base pages in
+ * [pos, that end) may have moved with a huge page the batch before pos took. */
+uint64_t lx_block_end(const struct lx_range *r, size_t n, uint64_t pos);
+
 /* What a move_pages call with nodes did, page by page. */
 struct lx_tally {
         uint64_t moved;   /* now on the target node */

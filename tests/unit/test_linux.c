@@ -474,6 +474,22 @@ static void test_collect(void **state)
             -ESRCH);
 }
 
+static void test_block_end(void **state)
+{
+        (void)state;
+        const uint64_t H = LX_HUGE_SIZE;
+        struct lx_range r[2] = {{4 * H, 6 * H + 8 * PAGE}, {10 * H + 3 * PAGE, 11 * H}};
+
+        /* Inside a block: its end; on a block's start: nothing to look at. */
+        assert_int_equal(lx_block_end(r, 2, 4 * H + 10 * PAGE), 5 * H);
+        assert_int_equal(lx_block_end(r, 2, 5 * H), 5 * H);
+        /* The mapping ends before the block does. */
+        assert_int_equal(lx_block_end(r, 2, 6 * H + 2 * PAGE), 6 * H + 8 * PAGE);
+        assert_int_equal(lx_block_end(r, 2, 10 * H + 5 * PAGE), 11 * H);
+        /* Outside every mapping. */
+        assert_int_equal(lx_block_end(r, 2, 8 * H + PAGE), 8 * H + PAGE);
+}
+
 static void test_tally(void **state)
 {
         (void)state;
@@ -530,13 +546,14 @@ static void test_backend_config(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_parse_list),   cmocka_unit_test(test_parse_status),
-            cmocka_unit_test(test_parse_stat),   cmocka_unit_test(test_home_rules),
-            cmocka_unit_test(test_cmdline_qemu), cmocka_unit_test(test_cgroup_name),
-            cmocka_unit_test(test_guest_name),   cmocka_unit_test(test_parse_maps),
-            cmocka_unit_test(test_scan_full),    cmocka_unit_test(test_sample_bound),
-            cmocka_unit_test(test_scan_sample),  cmocka_unit_test(test_collect),
-            cmocka_unit_test(test_tally),        cmocka_unit_test(test_backend_config),
+            cmocka_unit_test(test_parse_list),     cmocka_unit_test(test_parse_status),
+            cmocka_unit_test(test_parse_stat),     cmocka_unit_test(test_home_rules),
+            cmocka_unit_test(test_cmdline_qemu),   cmocka_unit_test(test_cgroup_name),
+            cmocka_unit_test(test_guest_name),     cmocka_unit_test(test_parse_maps),
+            cmocka_unit_test(test_scan_full),      cmocka_unit_test(test_sample_bound),
+            cmocka_unit_test(test_scan_sample),    cmocka_unit_test(test_collect),
+            cmocka_unit_test(test_tally),          cmocka_unit_test(test_block_end),
+            cmocka_unit_test(test_backend_config),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -70,7 +70,7 @@ config() { # config FILE VM-SECTION-LINES...: a linux backend config with these 
                 echo "socket = $SOCK"
                 echo "poll = 1s"
                 echo "rate_limit = 0"
-                echo "batch_time = ${BATCH_TIME:-20ms}"
+                echo "batch_time = ${BATCH_TIME:-50ms}"
                 echo "log_level = info"
                 echo "[defaults]"
                 echo "mode = threshold"
@@ -208,7 +208,7 @@ scenario_qemu() {
                 -smp 2,sockets=2,cores=1,threads=1 -uuid c7a5fdbd-cdaf-4b4c-a1e4-1a2b3c4d5e6f \
                 -no-user-config -nodefaults -mon chardev=charmonitor,id=monitor,mode=control &
         QPID=$!
-        config /tmp/qemu.conf "[defaults]" "mode = monitor"
+        config /tmp/qemu.conf "[vm debian12-web]" "mode = monitor"
         sleep 1
         start_daemon /tmp/qemu.conf
         wait_until 10 sh -c "numaflipctl -s $SOCK vm debian12-web >/dev/null 2>&1"
