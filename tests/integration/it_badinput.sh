@@ -74,7 +74,7 @@ rc=$?
 t1=$(date +%s%N)
 [ -s "$NF_TMP/slow" ] && slow_done=yes || slow_done=no
 check "a second client is served while the first idles ($(((t1 - t0) / 1000000)) ms, rc $rc)" \
-        [ $rc -eq 0 ] && [ $slow_done = no ] && [ $(((t1 - t0) / 1000000)) -lt 2500 ]
+        eval '[ $rc -eq 0 ] && [ $slow_done = no ] && [ $(((t1 - t0) / 1000000)) -lt 2500 ]'
 wait $slow
 check "the idle client gets its answer later" [ "$(jq -r .ok "$NF_TMP/slow")" = true ]
 

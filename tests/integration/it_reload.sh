@@ -89,7 +89,7 @@ check "the log tells it came and went" grep -q "guest web2 (id [0-9]*) is gone" 
 "$NUMAFLIPD" -n -c "$NF_CONF" >"$NF_TMP/out" 2>&1
 rc=$?
 check "numaflipd -n on a bad file exits 1 (got $rc) naming the value: $(cat "$NF_TMP/out")" \
-        [ $rc -eq 1 ] && grep -q "\[vm web1\] mode: invalid mode 'sometimes'" "$NF_TMP/out"
+        rc_is 1 grep -q "\[vm web1\] mode: invalid mode 'sometimes'" "$NF_TMP/out"
 base_conf | nf_config
 check "numaflipd -n on a good file exits 0" "$NUMAFLIPD" -n -c "$NF_CONF"
 nf_done

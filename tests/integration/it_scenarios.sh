@@ -77,7 +77,7 @@ check "pool: remote share stays under 2% for 50 minutes (worst $worst)" fcmp "$w
 hits=$(ctlj pool | jq '.nodes[1].hits')
 size=$(ctlj pool | jq '.nodes[1].target_pages')
 check "pool: node 1 serves the flips ($hits hits) and grew from 16 pages (now $size)" \
-        [ "$hits" -gt 100000 ] && [ "$size" -gt 16 ]
+        eval '[ "$hits" -gt 100000 ] && [ "$size" -gt 16 ]'
 check "pool: nothing was migrated" [ "$(vmf web1 .counters.pages_moved)" = 0 ]
 nf_stop
 

@@ -71,21 +71,21 @@ m=$(ctlj vm mon1)
 check "mon1 (monitor): drifted past 5% ($(echo "$m" | jq .remote_share)) and never migrated" \
         fcmp "$(echo "$m" | jq .remote_share)" '>' 0.05 && [ "$(echo "$m" | jq .counters.pages_tried)" = 0 ]
 check "mon1: state monitor, mode from [vm mon1]" \
-        [ "$(echo "$m" | jq -r .state)" = monitor ] && echo "$m" | jq -r .policy.mode.source | grep -q '\[vm mon1\]'
+        eval '[ "$(echo "$m" | jq -r .state)" = monitor ] && echo "$m" | jq -r .policy.mode.source | grep -qF "[vm mon1]"'
 ctl migrate mon1 2>"$NF_TMP/err"
 check "migrate on a monitor guest is refused ($(cat "$NF_TMP/err"))" \
         grep -q "unsupported: mon1 cannot be migrated: mode monitor" "$NF_TMP/err"
 
 p=$(ctlj vm pv1)
 check "pv1: unmigratable with the backend's reason" \
-        [ "$(echo "$p" | jq -r .state)" = unmigratable ] && echo "$p" | jq -r .note | grep -q "PV guest"
+        eval '[ "$(echo "$p" | jq -r .state)" = unmigratable ] && echo "$p" | jq -r .note | grep -q "PV guest"'
 check "pv1: never migrated" [ "$(echo "$p" | jq .counters.pages_tried)" = 0 ]
 ctl migrate pv1 2>"$NF_TMP/err"
 check "migrate on pv1 is refused ($(cat "$NF_TMP/err"))" grep -q "^numaflipctl: unsupported: pv1 cannot be migrated: PV guest" "$NF_TMP/err"
 
 d=$(ctlj vm dry1)
 check "dry1 (dry run): decided ($(echo "$d" | jq .counters.dry_runs) dry runs) but moved nothing" \
-        [ "$(echo "$d" | jq .counters.dry_runs)" -ge 1 ] && [ "$(echo "$d" | jq .counters.pages_moved)" = 0 ]
+        eval '[ "$(echo "$d" | jq .counters.dry_runs)" -ge 1 ] && [ "$(echo "$d" | jq .counters.pages_moved)" = 0 ]'
 check "dry1: the log says what it would have done" grep -q "dry run: would migrate .* of dry1 home" "$NF_LOG"
 
 ctl pause web1 >/dev/null

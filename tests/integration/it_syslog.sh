@@ -35,7 +35,7 @@ check "numaflipd detaches and its parent exits 0 ($rc)" [ "$rc" -eq 0 ]
 for _ in $(seq 200); do ctl version >/dev/null 2>&1 && break; sleep 0.05; done
 PID=$(ctlj status | jq -r .daemon.pid)
 NF_PID=$PID # for the cleanup, should a check fail
-check "the detached daemon answers (pid $PID)" [ -n "$PID" ] && kill -0 "$PID"
+check "the detached daemon answers (pid $PID)" eval '[ -n "$PID" ] && kill -0 "$PID"'
 kill -HUP "$PID"
 for _ in $(seq 100); do grep -q "configuration reloaded" "$NF_TMP/syslog" && break; sleep 0.05; done
 # Not our child any more: stop it and wait for it to be gone (or a zombie for init).

@@ -94,6 +94,14 @@ check() {
 
 quiet() { "$@" >/dev/null; }
 
+# rc_is N CMD...: the last command's exit status (in $rc) was N, and CMD succeeds.
+# For check, which runs one command: "check WHAT [ A ] && B" would leave B unchecked.
+rc_is() {
+        local want=$1
+        shift
+        [ "$rc" -eq "$want" ] && "$@"
+}
+
 # Floating-point comparison through awk: fcmp A OP B
 fcmp() { awk -v a="$1" -v b="$3" "BEGIN { exit !(a $2 b) }"; }
 
