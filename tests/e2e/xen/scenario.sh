@@ -114,6 +114,14 @@ integrity() { # label
 	fi
 }
 
+# The heap's scrub backlog (debug key H): an offlined frame left counted as
+# dirty keeps the idle scrubbers busy for good.
+scrub_backlog() {
+	sleep 5
+	xl debug-keys H
+	echo "scrub backlog: $(xl dmesg | grep 'unscrubbed pages' | tail -2 | tr '\n' ' ')"
+}
+
 echo "== xl info -n (hypervisor: $mode)"
 xl info -n | sed -n '/^xen_version/p;/^free_memory/p;/^numa_info/,$p'
 
@@ -166,6 +174,7 @@ if [ "$mode" = debug ]; then
 	C compare-u debug-counts-at-rest
 	C safety debug-safety 20
 	C pool-safety debug-pool-safety 1
+	scrub_backlog
 	C pool debug-pool-reserve-release 1 8192
 	C compare-u debug-counts-at-end
 	integrity debug-dom0-intact
@@ -314,6 +323,7 @@ C cost query-cost-64M-vs-512M
 # most 20 times the time dom0 needs to copy its 1024 pages.
 C safety safety 20
 C pool-safety pool-safety 1
+scrub_backlog
 
 # A flip receiver destroyed while its pool is enabled.
 [ -n "$PV" ] && C pool-destroy pool-receiver-destroyed "$PV" 1
