@@ -9,13 +9,14 @@
 #   --test         build all four configurations; print one line per config
 # Env:   NF_XEN_BUILD_DIR  build directory (default: <repo>/build/xen)
 #        NF_XEN_VERSION    Debian source version (default: the tested one)
+#        NF_XEN_PATCHES    patch directory with a series file (default: patches/xen-4.17)
 # Prints the path of the built hypervisor on the last line of stdout.
 set -eu
 
 XEN_VERSION=${NF_XEN_VERSION:-4.17.5+72-g01140da4e8-1}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${NF_XEN_BUILD_DIR:-$REPO/build/xen}
-PATCHES=$REPO/patches/xen-4.17
+PATCHES=${NF_XEN_PATCHES:-$REPO/patches/xen-4.17}
 STOCK=0
 DEPS=1
 CONFIG=release
@@ -29,7 +30,7 @@ while [ $# -gt 0 ]; do
 		[ $# -ge 2 ] || { echo "build-xen: --config needs a name" >&2; exit 2; }
 		CONFIG=$2; shift ;;
 	--test) TEST=1 ;;
-	-h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "build-xen: unknown argument: $1" >&2; exit 2 ;;
 	esac
 	shift

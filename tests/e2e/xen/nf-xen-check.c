@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <xenctrl.h>
+#include <xenguest.h>
 
 #include "xen_domctl.h"
 
@@ -659,6 +660,423 @@ static int cmd_memlog(const char *label, const char *path, long min_passes)
                       passes, bad, min_passes);
 }
 
+/*
+ * A never-run PVH domain (HAP) with @mib MiB populated on @node in extents
+ * of @order (9: 2M, mapped 2M in the p2m).  With @pod_mib, that many MiB
+ * more are populate-on-demand entries backed by a PoD cache.
+ */
+static int make_pvh(uint32_t mib, uint32_t node, unsigned int order, uint32_t pod_mib,
+                    uint32_t *domid)
+{
+        struct xen_domctl_createdomain cfg = {
+            .flags = XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap,
+            .max_vcpus = 1,
+            .max_evtchn_port = 1023,
+            .max_grant_frames = 1,
+            .max_maptrack_frames = 0,
+            .grant_opts = XEN_DOMCTL_GRANT_version(1),
+            .arch = {.emulation_flags = XEN_X86_EMU_LAPIC},
+        };
+        unsigned int pool_mb = 8;
+        unsigned long per = 1ul << order, nr = (unsigned long)mib * 256 / per, i;
+        unsigned long nr_pod = (unsigned long)pod_mib * 256 / per;
+        xen_pfn_t *pfns;
+        int rc = 0;
+
+        *domid = 0;
+        if (xc_domain_create(xch, domid, &cfg))
+                return -errno;
+        pfns = calloc(nr + nr_pod + 1, sizeof(*pfns));
+        if (!pfns)
+                rc = -ENOMEM;
+        /* Paging operations need the vCPU to exist (it never runs). */
+        else if (xc_domain_max_vcpus(xch, *domid, 1))
+                rc = -errno;
+        else if (xc_domain_setmaxmem(xch, *domid, ((uint64_t)mib + pod_mib) * 1024 + 1024))
+                rc = -errno;
+        /* HAP needs its paging pool before the p2m can grow. */
+        else if (xc_shadow_control(xch, *domid, XEN_DOMCTL_SHADOW_OP_SET_ALLOCATION, &pool_mb, 0))
+                rc = -errno;
+        for (i = 0; !rc && i < nr + nr_pod; i++)
+                pfns[i] = i * per;
+        if (!rc && xc_domain_populate_physmap_exact(xch, *domid, nr, order,
+                                                    XENMEMF_exact_node(node), pfns))
+                rc = -errno;
+        /* As libxenguest does: the PoD entries first, then the cache target. */
+        if (!rc && nr_pod &&
+            (xc_domain_populate_physmap_exact(xch, *domid, nr_pod, order,
+                                              XENMEMF_populate_on_demand, pfns + nr) ||
+             xc_domain_set_pod_target(xch, *domid, (uint64_t)(mib + pod_mib / 2) * 256, NULL, NULL,
+                                      NULL)))
+                rc = errno ? -errno : -EIO;
+        free(pfns);
+        if (rc)
+                xc_domain_destroy(xch, *domid);
+        return rc;
+}
+
+/* Totals of one migration run: batches until done (or an error). */
+struct mig_run {
+        unsigned long moved, skipped, calls, splits, whole;
+        double worst;
+        int rc;
+};
+
+static struct mig_run migrate_all(uint32_t domid, uint32_t from, uint32_t to, unsigned int batch,
+                                  unsigned int max_calls)
+{
+        struct nf_xen_numaflip_migrate io = {.from_nodes = 1ull << from};
+        struct mig_run r = {0};
+
+        while (r.calls < max_calls) {
+                double t = now_s();
+
+                io.max_pages = batch;
+                r.rc = nf_xen_domctl_migrate(dctl, (uint16_t)domid, to, &io);
+                t = now_s() - t;
+                r.calls++;
+                if (t > r.worst)
+                        r.worst = t;
+                if (r.rc && r.rc != -ENOMEM)
+                        break;
+                r.moved += io.moved;
+                r.skipped += io.skipped;
+                r.splits += io.splits;
+                r.whole += io.whole;
+                if (r.rc || io.done)
+                        break;
+        }
+        return r;
+}
+
+/* Seconds to copy one batch (1024 pages) here, the best of five. */
+static double batch_copy_s(void)
+{
+        size_t len = (size_t)NF_XEN_MIGRATE_BATCH_PAGES * 4096;
+        char *a = malloc(len), *b = malloc(len);
+        double best = 1e9;
+        int k;
+
+        if (!a || !b) {
+                free(a);
+                free(b);
+                return 0.01;
+        }
+        memset(a, 1, len);
+        memset(b, 2, len);
+        for (k = 0; k < 5; k++) {
+                double t = now_s();
+
+                memcpy(b, a, len);
+                __asm__ volatile("" : : "r"(b) : "memory");
+                t = now_s() - t;
+                if (t < best)
+                        best = t;
+        }
+        free(a);
+        free(b);
+        return best;
+}
+
+static bool same_counts(uint32_t domid, const struct counts *c0, struct counts *c1)
+{
+        return !read_counts(domid, c1) && same_nodes(c0, c1) && c0->total == c1->total;
+}
+
+/*
+ * Migrate safety on never-run PVH domains, so every step is deterministic
+ * and cheap even on a debug hypervisor under emulation.  One verdict per
+ * property; every refusal must leave the domain's counts as they were.
+ */
+static int cmd_safety(const char *prefix, double bound_factor)
+{
+        struct counts c0, c1;
+        struct mig_run r, back;
+        char label[128], b0[512], b1[512];
+        uint64_t freep[MAXN];
+        unsigned int nn = 0;
+        uint32_t d = 0, d2 = 0, d3 = 0;
+        double copy = batch_copy_s(), bound = bound_factor * copy;
+        struct nf_xen_numaflip_migrate io;
+        struct nf_xen_numaflip_pool pool;
+        bool same;
+        int rc, fails = 0;
+
+#define L(name) (snprintf(label, sizeof(label), "%s-%s", prefix, name), label)
+#define CHECK(ok, name, ...) (fails += !!result((ok) ? "PASS" : "FAIL", L(name), __VA_ARGS__))
+
+        rc = make_pvh(16, 0, 9, 0, &d);
+        if (rc)
+                return result("FAIL", L("setup"), "cannot build a 16 MiB PVH domain: %s",
+                              strerror(-rc));
+        read_counts(d, &c0);
+        fmt_counts(&c0, b0, sizeof(b0));
+
+        /*
+         * 256 fits no nodeid_t: it must be refused, not taken as node 0
+         * (from node 1, so that node 0 would be a valid target).
+         */
+        io = (struct nf_xen_numaflip_migrate){.from_nodes = 1ull << 1, .max_pages = 64};
+        rc = nf_xen_domctl_migrate(dctl, (uint16_t)d, 256, &io);
+        same = same_counts(d, &c0, &c1);
+        CHECK(rc == -EINVAL && same, "node-256-refused",
+              "d%u to node 256: %s (moved %u); counts {%s} unchanged: %s", d, strerror(-rc),
+              rc ? 0 : io.moved, b0, same ? "yes" : "no");
+
+        /* 2M extents move whole, and are still 2M afterwards: moving back is whole again. */
+        r = migrate_all(d, 0, 1, NF_XEN_MIGRATE_BATCH_PAGES, 64);
+        back = migrate_all(d, 1, 0, NF_XEN_MIGRATE_BATCH_PAGES, 64);
+        read_counts(d, &c1);
+        fmt_counts(&c1, b1, sizeof(b1));
+        CHECK(!r.rc && !back.rc && r.moved == 4096 && r.whole == 8 && !r.splits &&
+                  back.whole == 8 && !back.splits && c1.n[0] == c0.n[0],
+              "2m-moved-whole",
+              "16 MiB in 2M extents node0->node1: moved %lu, whole %lu, splits %lu; back: "
+              "moved %lu, whole %lu, splits %lu (a 4K mapping cannot move whole, so the "
+              "entries were still 2M); counts {%s} -> {%s}",
+              r.moved, r.whole, r.splits, back.moved, back.whole, back.splits, b0, b1);
+        CHECK(r.worst < bound && back.worst<bound, "batch-pause-bound",
+                                            "longest call (the domain is paused for one call) %.4f "
+                                            "s, bound %.4f s = %.0f x "
+                                            "%.4f s to copy one batch (1024 pages) in dom0",
+                                            r.worst>
+                                     back.worst
+                  ? r.worst
+                  : back.worst,
+              bound, bound_factor, copy);
+
+        /* Log-dirty (what xl save/migrate turn on): nothing moves while it is on. */
+        if (xc_shadow_control(xch, d, XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY, NULL, 0)) {
+                CHECK(0, "log-dirty", "cannot enable log-dirty on d%u: %s", d, strerror(errno));
+        } else {
+                read_counts(d, &c0);
+                r = migrate_all(d, 0, 1, NF_XEN_MIGRATE_BATCH_PAGES, 64);
+                rc = !same_counts(d, &c0, &c1);
+                xc_shadow_control(xch, d, XEN_DOMCTL_SHADOW_OP_OFF, NULL, 0);
+                back = migrate_all(d, 0, 1, NF_XEN_MIGRATE_BATCH_PAGES, 64);
+                CHECK(!r.rc && !r.moved && r.skipped > 0 && !rc && !back.rc && back.moved == 4096,
+                      "log-dirty",
+                      "with log-dirty on: moved %lu, skipped %lu, counts unchanged: %s; after "
+                      "it is off: moved %lu (rc %d)",
+                      r.moved, r.skipped, rc ? "no" : "yes", back.moved, back.rc);
+        }
+
+        /* altp2m: views may map frames without a reference, so refuse. */
+        read_counts(d, &c0);
+        fmt_counts(&c0, b0, sizeof(b0));
+        if (xc_hvm_param_set(xch, d, HVM_PARAM_ALTP2M, XEN_ALTP2M_external)) {
+                CHECK(0, "altp2m-refused", "cannot set HVM_PARAM_ALTP2M on d%u: %s", d,
+                      strerror(errno));
+        } else {
+                io = (struct nf_xen_numaflip_migrate){.from_nodes = 1ull << 1, .max_pages = 64};
+                rc = nf_xen_domctl_migrate(dctl, (uint16_t)d, 0, &io);
+                same = same_counts(d, &c0, &c1);
+                CHECK(rc == -EOPNOTSUPP && same, "altp2m-refused",
+                      "HVM_PARAM_ALTP2M=external: %s, counts {%s} unchanged: %s", strerror(-rc), b0,
+                      same ? "yes" : "no");
+        }
+        xc_domain_destroy(xch, d);
+
+        /* Populate-on-demand: PoD entries are not frames; the rest moves. */
+        rc = make_pvh(16, 0, 9, 16, &d3);
+        if (rc) {
+                CHECK(0, "pod", "cannot build a PoD PVH domain: %s", strerror(-rc));
+        } else {
+                read_counts(d3, &c0);
+                r = migrate_all(d3, 0, 1, NF_XEN_MIGRATE_BATCH_PAGES, 64);
+                read_counts(d3, &c1);
+                fmt_counts(&c0, b0, sizeof(b0));
+                fmt_counts(&c1, b1, sizeof(b1));
+                CHECK(!r.rc && r.moved == c0.n[0] && c1.n[0] == 0 && c1.total == c0.total, "pod",
+                      "16 MiB populated + 16 MiB PoD (cache 8 MiB): moved %lu, skipped %lu, rc "
+                      "%d; counts {%s} -> {%s}",
+                      r.moved, r.skipped, r.rc, b0, b1);
+                xc_domain_destroy(xch, d3);
+        }
+
+        /* Target node nearly full: -ENOMEM mid-batch, the domain consistent. */
+        rc = make_pvh(32, 0, 9, 0, &d2);
+        if (!rc)
+                rc = node_free_pages(freep, &nn);
+        if (rc || nn < 2) {
+                CHECK(0, "enomem", "setup failed: %s", strerror(-rc));
+                goto out;
+        }
+        /* Reserve all but ~1000 frames of node 1 in its flip pool (disabled: only a filler). */
+        rc = nf_xen_domctl_pool_set(dctl, 1, freep[1] > 1000 ? freep[1] - 1000 : 0, &pool);
+        read_counts(d2, &c0);
+        r = migrate_all(d2, 0, 1, NF_XEN_MIGRATE_BATCH_PAGES, 64);
+        read_counts(d2, &c1);
+        fmt_counts(&c0, b0, sizeof(b0));
+        fmt_counts(&c1, b1, sizeof(b1));
+        CHECK(r.rc == -ENOMEM && r.moved > 0 && r.moved < 8192 && c1.total == c0.total &&
+                  c1.n[0] + c1.n[1] == c0.n[0] + c0.n[1] && c1.n[1] == c0.n[1] + r.moved,
+              "enomem-mid-batch",
+              "node 1 filled to ~1000 free frames (pool_set rc %d, held %" PRIu64 "): moved "
+              "%lu in %lu calls (whole %lu, splits %lu), stopped with %s; tot_pages %" PRIu64
+              " -> %" PRIu64 "; counts {%s} -> {%s}",
+              rc, pool.held, r.moved, r.calls, r.whole, r.splits, strerror(-r.rc), c0.total,
+              c1.total, b0, b1);
+        fails += !!cmd_compare_u(L("enomem-counts-equal-u"));
+        nf_xen_domctl_pool_set(dctl, 1, 0, NULL);
+
+        /* Destroyed between batches: the next call finds no domain. */
+        io = (struct nf_xen_numaflip_migrate){.from_nodes = 1ull << 1, .max_pages = 256};
+        rc = nf_xen_domctl_migrate(dctl, (uint16_t)d2, 0, &io);
+        xc_domain_destroy(xch, d2);
+        {
+                int rc2 = nf_xen_domctl_migrate(dctl, (uint16_t)d2, 0, &io);
+
+                /* Gone (ESRCH), or still being torn down (dying: EINVAL). */
+                CHECK(!rc && (rc2 == -ESRCH || rc2 == -EINVAL), "destroyed-between-batches",
+                      "batch before destroy: %s (moved %u); after: %s", rc ? strerror(-rc) : "ok",
+                      io.moved, strerror(-rc2));
+        }
+        fails += !!cmd_compare_u(L("counts-equal-u-after-destroy"));
+out:
+#undef CHECK
+#undef L
+        return fails ? 1 : 0;
+}
+
+/* Frames for dom0 itself (PV: machine frame numbers come back). */
+static int take_frames(unsigned int mem_flags, unsigned long n, xen_pfn_t *mfns)
+{
+        return xc_domain_increase_reservation_exact(xch, DOMID_SELF, n, 0, mem_flags, mfns) ? -errno
+                                                                                            : 0;
+}
+
+static int give_frames(unsigned long n, xen_pfn_t *mfns)
+{
+        return xc_domain_decrease_reservation_exact(xch, DOMID_SELF, n, 0, mfns) ? -errno : 0;
+}
+
+/*
+ * Flip-pool safety from dom0 on pool @node: the address-width fallback,
+ * and a pool frame offlined (the sysctl xen-hptool mem-offline issues)
+ * never handed out.
+ */
+static int cmd_pool_safety(const char *prefix, uint32_t node)
+{
+        enum { TARGET = 64 };
+        struct nf_xen_numaflip_pool p0, p1, p2;
+        xen_pfn_t m, got[TARGET + 8];
+        unsigned int pool_flags = XENMEMF_node(node) | NF_XENMEMF_FLIP_POOL;
+        char label[128];
+        uint32_t st = 0, qst = 0;
+        unsigned long n = 0, i;
+        int k;
+        bool seen = false;
+        int rc, fails = 0;
+
+#define L(name) (snprintf(label, sizeof(label), "%s-%s", prefix, name), label)
+        if ((rc = nf_xen_domctl_pool_set(dctl, node, TARGET, NULL)) ||
+            (rc = nf_xen_domctl_pool_enable(dctl, node, true, &p0)))
+                return result("FAIL", L("setup"), "pool %u: %s", node, strerror(-rc));
+
+        /* Below the machine's address width: an ordinary frame, counted. */
+        rc = take_frames(pool_flags | XENMEMF_address_bits(30), 1, &m);
+        nf_xen_domctl_pool_get(dctl, node, &p1);
+        fails += !!result(!rc && p1.narrow == p0.narrow + 1 && p1.handed_out == p0.handed_out &&
+                                  p1.held == p0.held && m < (1ul << (30 - 12))
+                              ? "PASS"
+                              : "FAIL",
+                          L("address-bits-fallback"),
+                          "XENMEMF_address_bits(30) with the pool flag: %s, mfn %#lx (< %#lx), "
+                          "narrow %" PRIu64 " -> %" PRIu64 ", handed_out %" PRIu64 " -> %" PRIu64
+                          ", held %" PRIu64 " -> %" PRIu64,
+                          rc ? strerror(-rc) : "ok", (unsigned long)m, 1ul << (30 - 12), p0.narrow,
+                          p1.narrow, p0.handed_out, p1.handed_out, p0.held, p1.held);
+        if (!rc)
+                give_frames(1, &m);
+
+        /*
+         * A pool frame: take one, give it back through a receiver's refill,
+         * offline it.  It has no owner, so Xen only marks it offlining
+         * (ANONYMOUS).  Xen refuses frames it counts as its own image
+         * (XENPAGE), which can border the heap: then take the next frame.
+         */
+        for (k = 0; k < 8; k++) {
+                nf_xen_domctl_pool_get(dctl, node, &p0);
+                rc = take_frames(pool_flags, 1, &m);
+                if (!rc)
+                        rc = nf_xen_domctl_set_receiver(dctl, 0, true);
+                if (!rc)
+                        rc = give_frames(1, &m);
+                nf_xen_domctl_set_receiver(dctl, 0, false);
+                nf_xen_domctl_pool_get(dctl, node, &p1);
+                if (rc || p1.held != p0.held || p1.handed_out != p0.handed_out + 1) {
+                        fails += !!result("FAIL", L("offlined-frame-never-handed-out"),
+                                          "setup: %s; held %" PRIu64 " -> %" PRIu64, strerror(-rc),
+                                          p0.held, p1.held);
+                        goto out;
+                }
+                st = 0;
+                rc = xc_mark_page_offline(xch, m, m, &st) ? -errno : 0;
+                if (st & PG_OFFLINE_ANONYMOUS)
+                        break;
+                printf("pool frame %#lx not offlinable (status %#x), taking the next\n",
+                       (unsigned long)m, st);
+        }
+        n = p1.held < TARGET + 8 ? p1.held : TARGET + 8;
+        if (take_frames(pool_flags, n, got))
+                n = 0;
+        for (i = 0; i < n; i++)
+                if (got[i] == m)
+                        seen = true;
+        nf_xen_domctl_pool_get(dctl, node, &p2);
+        xc_query_page_offline_status(xch, m, m, &qst);
+        fails += !!result(n && !seen && p2.dropped == p1.dropped + 1 &&
+                                  p2.handed_out == p1.handed_out + n - 1 &&
+                                  (qst & PG_OFFLINE_STATUS_OFFLINED)
+                              ? "PASS"
+                              : "FAIL",
+                          L("offlined-frame-never-handed-out"),
+                          "pool frame %#lx offlined (rc %d, status %#x); took all %lu held: "
+                          "it was %s, dropped %" PRIu64 " -> %" PRIu64 ", handed_out %" PRIu64
+                          " -> %" PRIu64 ", status now %#x (%s)",
+                          (unsigned long)m, rc, st, n, seen ? "HANDED OUT" : "not among them",
+                          p1.dropped, p2.dropped, p1.handed_out, p2.handed_out, qst,
+                          qst & PG_OFFLINE_STATUS_OFFLINED ? "offlined" : "not offlined");
+        for (i = 0; i < n; i++)
+                if (got[i] != m)
+                        give_frames(1, &got[i]);
+out:
+        nf_xen_domctl_pool_enable(dctl, node, false, NULL);
+        nf_xen_domctl_pool_set(dctl, node, 0, NULL);
+#undef L
+        return fails ? 1 : 0;
+}
+
+/* Destroying a flip receiver while its pool is enabled: its frames go to the heap. */
+static int cmd_pool_destroy(const char *label, uint32_t domid, uint32_t node)
+{
+        struct nf_xen_numaflip_pool p0, p1;
+        struct counts c;
+        int rc, k;
+
+        if ((rc = nf_xen_domctl_pool_set(dctl, node, 256, NULL)) ||
+            (rc = nf_xen_domctl_pool_enable(dctl, node, true, NULL)) ||
+            (rc = nf_xen_domctl_set_receiver(dctl, (uint16_t)domid, true)) ||
+            (rc = nf_xen_domctl_pool_get(dctl, node, &p0)))
+                return result("FAIL", label, "setup on d%u: %s", domid, strerror(-rc));
+        rc = xc_domain_destroy(xch, domid) ? -errno : 0;
+        for (k = 0; k < 100 && read_counts(domid, &c) != -ESRCH; k++)
+                sleep_ms(100);
+        nf_xen_domctl_pool_get(dctl, node, &p1);
+        nf_xen_domctl_pool_enable(dctl, node, false, NULL);
+        nf_xen_domctl_pool_set(dctl, node, 0, NULL);
+        return result(!rc && read_counts(domid, &c) == -ESRCH && p1.held == p0.held &&
+                              p1.held <= p1.target
+                          ? "PASS"
+                          : "FAIL",
+                      label,
+                      "receiver d%u destroyed with pool %u enabled (%s, gone after %d polls): "
+                      "held %" PRIu64 " -> %" PRIu64 " of target %" PRIu64
+                      " (a dying domain's frames go to the heap)",
+                      domid, node, rc ? strerror(-rc) : "ok", k, p0.held, p1.held, p1.target);
+}
+
 static int usage(void)
 {
         fprintf(stderr, "usage: nf-xen-check probe LABEL present|absent\n"
@@ -672,7 +1090,10 @@ static int usage(void)
                         "       nf-xen-check migrate LABEL DOMID FROM TO BATCH\n"
                         "       nf-xen-check cost LABEL\n"
                         "       nf-xen-check gone LABEL DOMID\n"
-                        "       nf-xen-check memlog LABEL PATH MIN_PASSES\n");
+                        "       nf-xen-check memlog LABEL PATH MIN_PASSES\n"
+                        "       nf-xen-check safety PREFIX BOUND_FACTOR\n"
+                        "       nf-xen-check pool-safety PREFIX NODE\n"
+                        "       nf-xen-check pool-destroy LABEL DOMID NODE\n");
         return 2;
 }
 
@@ -721,6 +1142,12 @@ int main(int argc, char **argv)
                 rc = cmd_cost(argv[2]);
         else if (!strcmp(argv[1], "gone") && argc == 4)
                 rc = cmd_gone(argv[2], num(argv[3]));
+        else if (!strcmp(argv[1], "pool-safety") && argc == 4)
+                rc = cmd_pool_safety(argv[2], num(argv[3]));
+        else if (!strcmp(argv[1], "pool-destroy") && argc == 5)
+                rc = cmd_pool_destroy(argv[2], num(argv[3]), num(argv[4]));
+        else if (!strcmp(argv[1], "safety") && argc == 4)
+                rc = cmd_safety(argv[2], strtod(argv[3], NULL));
         else if (!strcmp(argv[1], "memlog") && argc == 5)
                 rc = cmd_memlog(argv[2], argv[3], (long)num(argv[4]));
         else

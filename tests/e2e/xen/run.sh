@@ -9,6 +9,7 @@
 # Env: NF_E2E_XEN_DIR   work/cache directory (default <repo>/build/e2e-xen)
 #      NF_XEN_BUILD_DIR passed to scripts/build-xen.sh
 #      NF_E2E_XEN_TIMEOUT seconds allowed for the patched boot (default 1200)
+#      NF_E2E_XEN_ONLY    "debug": build and boot only the debug hypervisor
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -68,16 +69,25 @@ VMLINUZ=$ROOT/boot/vmlinuz-$KVER
 [ -f "$VMLINUZ" ] || fail "no kernel in $KPKG"
 
 # --- hypervisors ----------------------------------------------------------
-log "building the patched hypervisor (scripts/build-xen.sh)"
-PATCHED=$("$REPO/scripts/build-xen.sh" 2>"$WORK/build-xen.log" | tail -1)
-rc=$?
-if [ -z "$PATCHED" ] || [ ! -f "$PATCHED" ]; then
-	if grep -q "cannot download\|apt-get update (deb-src) failed" "$WORK/build-xen.log"; then
-		skip "cannot fetch Debian's Xen source: $(tail -1 "$WORK/build-xen.log")"
+# build_xen CONFIG: the patched hypervisor's path on stdout.
+build_xen() {
+	log "building the patched hypervisor, $1 config (scripts/build-xen.sh)"
+	p=$("$REPO/scripts/build-xen.sh" --config "$1" 2>"$WORK/build-xen-$1.log" | tail -1)
+	if [ -z "$p" ] || [ ! -f "$p" ]; then
+		if grep -q "cannot download\|apt-get update (deb-src) failed" "$WORK/build-xen-$1.log"; then
+			skip "cannot fetch Debian's Xen source: $(tail -1 "$WORK/build-xen-$1.log")"
+		fi
+		tail -20 "$WORK/build-xen-$1.log"
+		fail "scripts/build-xen.sh --config $1 failed"
 	fi
-	tail -20 "$WORK/build-xen.log"
-	fail "scripts/build-xen.sh failed (rc $rc)"
-fi
+	PATCHED=$p
+}
+# The release build runs the full scenario (its timings are the product's);
+# the debug build (ASSERTs on) runs the safety checks.
+ONLY=${NF_E2E_XEN_ONLY:-}
+build_xen debug
+DEBUG=$PATCHED
+[ "$ONLY" = debug ] || build_xen release
 STOCK=$WORK/xen-stock
 gunzip -c "$ROOT/boot/xen-4.17-amd64.gz" >"$STOCK" || fail "cannot unpack Debian's xen-4.17-amd64.gz"
 
@@ -85,7 +95,7 @@ gunzip -c "$ROOT/boot/xen-4.17-amd64.gz" >"$STOCK" || fail "cannot unpack Debian
 BIN=$WORK/bin
 mkdir -p "$BIN"
 CFLAGS="-std=gnu11 -O2 -g -rdynamic -Wall -Wextra -Werror -I$REPO/include -I$REPO/src/backend -include $HERE/crashtrace.h"
-XENLIBS=$(pkg-config --cflags --libs xencontrol xencall xenforeignmemory)
+XENLIBS=$(pkg-config --cflags --libs xencontrol xencall xenforeignmemory xenguest)
 # shellcheck disable=SC2086
 { cc $CFLAGS -o "$BIN/nf-xen-check" "$HERE/nf-xen-check.c" "$REPO/src/backend/xen_domctl.c" $XENLIBS &&
   cc $CFLAGS -o "$BIN/numaflip-flipload" "$REPO/src/flipload/flipload.c" "$REPO/src/backend/xen_domctl.c" $XENLIBS &&
@@ -185,6 +195,8 @@ boot() {
 	return 2
 }
 
+stock_rc=0 patched_rc=0
+if [ "$ONLY" != debug ]; then
 boot stock "$STOCK" stock 600
 rc=$?
 if [ $rc = 2 ]; then
@@ -196,6 +208,10 @@ stock_rc=$rc
 
 boot patched "$PATCHED" patched "$TIMEOUT"
 patched_rc=$?
+fi
+
+boot debug "$DEBUG" debug "$TIMEOUT"
+debug_rc=$?
 
 # --- report -------------------------------------------------------------------
 pass=0 failn=0 skipn=0
@@ -214,7 +230,17 @@ report() { # name rc
 		esac
 	done <"$WORK/$1.results"
 }
-report stock $stock_rc
-report patched $patched_rc
+if [ "$ONLY" != debug ]; then
+	report stock $stock_rc
+	report patched $patched_rc
+fi
+report debug $debug_rc
+# A failed ASSERT or BUG in the debug hypervisor is a failure even if dom0 went on.
+for n in patched debug; do
+	if grep -q "Assertion '.*' failed\|Xen BUG at\|FATAL TRAP\|Panic on CPU" "$WORK/$n.log" 2>/dev/null; then
+		echo "FAIL [$n] hypervisor: $(grep -m1 "Assertion '.*' failed\|Xen BUG at\|FATAL TRAP\|Panic on CPU" "$WORK/$n.log" | tr -d '\r')"
+		failn=$((failn + 1))
+	fi
+done
 echo "$pass passed, $failn failed, $skipn skipped"
 [ $failn = 0 ] && [ $pass -gt 0 ]
