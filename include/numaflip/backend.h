@@ -67,9 +67,14 @@ struct nf_migrate_cursor {
         uint64_t pos[4];
 };
 
+/* Base pages in a 2 MiB huge page. A huge page moves whole, so one migrate call may move
+ * up to NF_HUGE_PAGES - 1 pages beyond what it was asked for; the daemon counts those
+ * and no more. */
+#define NF_HUGE_PAGES 512u
+
 /* What one migrate call did: also filled on error, for the work done before it. */
 struct nf_migrate_result {
-        uint64_t moved;   /* pages now on the target node */
+        uint64_t moved;   /* pages now on the target node (see NF_HUGE_PAGES) */
         uint64_t skipped; /* pages on the source nodes that cannot move (pinned, mapped by
                              another domain, special), seen and passed over */
         uint64_t failed;  /* pages that could move but did not this time (busy, raced) */

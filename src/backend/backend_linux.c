@@ -655,13 +655,14 @@ static int linux_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from,
                 goto out;
         for (size_t i = 0; i < got; i++)
                 nodes[i] = (int)to;
-        /* A batch cut short by max may end inside a huge page, which then moves whole:
-         * the rest of its block is looked at before and after, counted where it moved,
-         * and passed over by the cursor. */
+        /* A batch cut short (by max or by the window) may end inside a huge page, which
+         * then moves whole: the rest of its block is looked at before and after, counted
+         * where it moved (up to NF_HUGE_PAGES - 1 beyond max, as backend.h allows), and
+         * passed over by the cursor. */
         void *tail[LX_HUGE_SIZE / NF_PAGE_SIZE];
         int tail_st[LX_HUGE_SIZE / NF_PAGE_SIZE];
         size_t ntail = 0;
-        if (got == max && res->more) {
+        if (got && res->more) {
                 uint64_t end = lx_block_end(r, n, cursor->pos[0]);
                 size_t k = 0;
                 for (uint64_t a = cursor->pos[0]; a < end; a += NF_PAGE_SIZE)
@@ -709,7 +710,7 @@ static int linux_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from,
                 if ((rc = query(arg, ntail, tail, tail_st)) < 0)
                         goto out;
                 for (size_t i = 0; i < ntail; i++)
-                        if (tail_st[i] == (int)to && res->moved < max)
+                        if (tail_st[i] == (int)to)
                                 res->moved++;
         }
         rc = 0;

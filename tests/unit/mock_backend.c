@@ -164,7 +164,7 @@ static int m_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from, uns
         if (st.rc == -EOPNOTSUPP && st.why)
                 snprintf(res->why, sizeof(res->why), "%s", st.why);
         /* The script's count, bounded by the ask and by what is remote (node 0). */
-        uint64_t moved = st.moved < max ? st.moved : max;
+        uint64_t moved = (st.moved < max ? st.moved : max) + st.over;
         if (moved > mock.pages[i][0])
                 moved = mock.pages[i][0];
         if (st.rc == -EOPNOTSUPP)

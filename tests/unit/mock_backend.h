@@ -21,6 +21,7 @@ struct mock_step {
         uint64_t took_ns; /* how far the call moves the mock's wall clock */
         const char *why;  /* for -EOPNOTSUPP */
         bool vanish;      /* the guest is gone after this call */
+        uint64_t over;    /* pages moved beyond the ask (a huge page moving whole) */
 };
 
 struct mock_call {

@@ -121,6 +121,26 @@ static void test_partial_batches_go_on(void **state)
         stop();
 }
 
+/* A huge page cut by a batch's end moves whole: every page that moved is counted, up to
+ * one huge page beyond the ask, and no further. */
+static void test_huge_page_overshoot(void **state)
+{
+        (void)state;
+        one_guest(10000, 5000);
+        mock_script((struct mock_step){.moved = 100, .over = 300, .more = true});
+        mock_script((struct mock_step){.moved = 100, .over = 2000, .more = true});
+        struct nf_daemon *d = start(NULL);
+        run(d, 0);
+        struct nf_guest *g = guest(d, "alpha");
+        assert_int_equal(mock.calls[0].max, 100);
+        assert_int_equal(mock.calls[1].max, 100);
+        /* 400 moved and counted; then 2100 moved, of which 100 + 511 are believed; the
+         * other 2500 in 100-page batches. */
+        assert_int_equal(mock.pages[0][0], 0);
+        assert_int_equal(g->n.pages_moved, 400 + 100 + NF_HUGE_PAGES - 1 + 2500);
+        stop();
+}
+
 /* Pages the backend cannot move are counted, shown, and end the plan once a pass finds
  * nothing else to move. */
 static void test_skipped_pages(void **state)
@@ -368,6 +388,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_partial_batches_go_on),
             cmocka_unit_test(test_skipped_pages),
+            cmocka_unit_test(test_huge_page_overshoot),
             cmocka_unit_test(test_enomem_mid_plan),
             cmocka_unit_test(test_refusal_sticks),
             cmocka_unit_test(test_vanish_mid_plan),
