@@ -4,6 +4,7 @@
 #define RULE_NODE_AFFINITY "node affinity"
 #define RULE_HARD "vCPU hard affinity"
 #define RULE_SOFT "vCPU soft affinity"
+#define RULE_HARD_STALE "vCPU hard affinity (node affinity is elsewhere)"
 
 /* A set says something when it is neither empty nor every node. */
 static nf_nodemask_t informative(nf_nodemask_t m, nf_nodemask_t all)
@@ -16,10 +17,18 @@ nf_nodemask_t xen_home_resolve(const struct xen_home_input *in, const char **rul
 {
         static const char *const names[] = {RULE_NODE_AFFINITY, RULE_HARD, RULE_SOFT};
         const nf_nodemask_t sets[] = {in->node_affinity, in->hard, in->soft};
+        nf_nodemask_t hard = informative(in->hard, in->all);
 
         for (unsigned i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
                 nf_nodemask_t m = informative(sets[i], in->all);
 
+                /* libxl fixes node affinity from the vCPUs' pinning at creation; once
+                 * they are re-pinned (xl vcpu-pin) to other nodes it is stale, and the
+                 * memory should follow where the vCPUs can run. */
+                if (i == 0 && m && hard && !(m & hard)) {
+                        *rule = RULE_HARD_STALE;
+                        return hard;
+                }
                 if (m) {
                         *rule = names[i];
                         return m;

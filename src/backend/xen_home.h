@@ -20,7 +20,9 @@ struct xen_home_input {
 
 /*
  * The first informative set among node affinity, hard, soft (trimmed to all), with the
- * rule's name in *rule (static text); 0 and *rule NULL when none says anything, so the
+ * rule's name in *rule (static text); node affinity is passed over when an informative
+ * hard affinity shares no node with it (the vCPUs were re-pinned since libxl set it).
+ * 0 and *rule NULL when none says anything, so the
  * daemon's own fallback (the node holding most memory when first seen) applies. The
  * daemon's config home comes before all of these.
  */

@@ -31,7 +31,7 @@ static void test_order(void **state)
 {
         (void)state;
         /* node affinity first */
-        expect_home((struct xen_home_input){B(1), B(0), B(0), ALL2}, B(1), "node affinity");
+        expect_home((struct xen_home_input){B(1), ALL2, B(0), ALL2}, B(1), "node affinity");
         expect_home((struct xen_home_input){B(1), 0, 0, ALL2}, B(1), "node affinity");
         expect_home((struct xen_home_input){B(0), ALL2, B(1), ALL2}, B(0), "node affinity");
         /* node affinity of all nodes says nothing: hard affinity next */
@@ -43,6 +43,22 @@ static void test_order(void **state)
         /* nothing informative: the daemon's own fallback */
         expect_home((struct xen_home_input){ALL2, ALL2, ALL2, ALL2}, 0, NULL);
         expect_home((struct xen_home_input){0, 0, 0, ALL2}, 0, NULL);
+}
+
+/* Node affinity that shares no node with the vCPUs' hard affinity is stale (libxl set it
+ * from the pinning at creation; the vCPUs were re-pinned since): the vCPUs decide. */
+static void test_stale_node_affinity(void **state)
+{
+        (void)state;
+        expect_home((struct xen_home_input){B(0), B(1), B(1), ALL2}, B(1),
+                    "vCPU hard affinity (node affinity is elsewhere)");
+        expect_home((struct xen_home_input){B(0), B(1), 0, ALL2}, B(1),
+                    "vCPU hard affinity (node affinity is elsewhere)");
+        /* sharing a node, node affinity stands */
+        expect_home((struct xen_home_input){B(0) | B(1), B(1), 0, ALL4}, B(0) | B(1),
+                    "node affinity");
+        /* hard affinity of all nodes says nothing against it */
+        expect_home((struct xen_home_input){B(0), ALL2, B(1), ALL2}, B(0), "node affinity");
 }
 
 /* A set is trimmed to the host's nodes before it is judged. */
@@ -92,6 +108,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_order),
+            cmocka_unit_test(test_stale_node_affinity),
             cmocka_unit_test(test_trim),
             cmocka_unit_test(test_cpumap),
         };

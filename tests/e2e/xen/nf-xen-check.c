@@ -960,7 +960,8 @@ static int cmd_pool_safety(const char *prefix, uint32_t node)
 {
         enum { TARGET = 64 };
         struct nf_xen_numaflip_pool p0, p1, p2;
-        xen_pfn_t m, got[TARGET + 8];
+        xen_pfn_t m, got[TARGET + 8], keep[8];
+        unsigned long nkeep = 0;
         unsigned int pool_flags = XENMEMF_node(node) | NF_XENMEMF_FLIP_POOL;
         char label[128];
         uint32_t st = 0, qst = 0;
@@ -1017,6 +1018,16 @@ static int cmd_pool_safety(const char *prefix, uint32_t node)
                         break;
                 printf("pool frame %#lx not offlinable (status %#x), taking the next\n",
                        (unsigned long)m, st);
+                /* Out of the pool until the end, or the next take would hand it back. */
+                if (take_frames(pool_flags, 1, &keep[nkeep]) == 0)
+                        nkeep++;
+        }
+        if (!(st & PG_OFFLINE_ANONYMOUS)) {
+                fails += !!result("FAIL", L("offlined-frame-never-handed-out"),
+                                  "setup: none of %d pool frames could be offlined (last %#lx, "
+                                  "status %#x)",
+                                  k, (unsigned long)m, st);
+                goto out;
         }
         n = p1.held < TARGET + 8 ? p1.held : TARGET + 8;
         if (take_frames(pool_flags, n, got))
@@ -1042,6 +1053,8 @@ static int cmd_pool_safety(const char *prefix, uint32_t node)
                 if (got[i] != m)
                         give_frames(1, &got[i]);
 out:
+        for (i = 0; i < nkeep; i++)
+                give_frames(1, &keep[i]);
         nf_xen_domctl_pool_enable(dctl, node, false, NULL);
         nf_xen_domctl_pool_set(dctl, node, 0, NULL);
 #undef L
