@@ -256,8 +256,9 @@ static int proc_start(uint32_t pid, uint64_t *start, char *comm, size_t commlen)
         if (rc < 0)
                 return rc;
         rc = lx_parse_stat(text, start, &state, comm, commlen);
+        bool exiting = rc == 0 && lx_stat_exiting(text);
         free(text);
-        return rc < 0 || state == 'Z' || state == 'X' ? -ESRCH : 0;
+        return rc < 0 || state == 'Z' || state == 'X' || exiting ? -ESRCH : 0;
 }
 
 /* -ESRCH unless pid is still the process that was listed. */
@@ -652,6 +653,10 @@ static int linux_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from,
         rc = lx_collect(r, n, from, &cursor->pos[0], window, (size_t)max, query, arg, addrs, &got,
                         &res->more);
         if (rc < 0)
+                goto out;
+        /* A scan that found nothing may have raced the process's exit (its pages vanish
+         * before it is a zombie): that is the guest gone, not a plan done. */
+        if (!got && !res->more && (rc = check_known(lb, id)) < 0)
                 goto out;
         for (size_t i = 0; i < got; i++)
                 nodes[i] = (int)to;

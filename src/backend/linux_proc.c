@@ -10,6 +10,9 @@
 
 #include "nf_err.h"
 
+/* include/linux/sched.h: the task is exiting. */
+#define LX_PF_EXITING 0x00000004ull
+
 static int parse_num(const char **p, unsigned long *v)
 {
         char *end;
@@ -142,6 +145,22 @@ int lx_parse_stat(const char *text, uint64_t *starttime, char *state, char *comm
         }
         *starttime = v;
         return 0;
+}
+
+bool lx_stat_exiting(const char *text)
+{
+        const char *p = strrchr(text, ')');
+
+        if (!p)
+                return false;
+        p++;
+        /* After ") " comes field 3; the flags are field 9. */
+        for (int field = 3; field < 9; field++) {
+                while (*p == ' ')
+                        p++;
+                p += strcspn(p, " ");
+        }
+        return (strtoull(p, NULL, 10) & LX_PF_EXITING) != 0;
 }
 
 nf_nodemask_t lx_home(const struct lx_status *st, const int *cpu_node, unsigned nr_cpus,

@@ -41,6 +41,10 @@ int lx_parse_status(const char *text, struct lx_status *st, char *err, size_t er
  * -EINVAL. comm and state may be NULL. */
 int lx_parse_stat(const char *text, uint64_t *starttime, char *state, char *comm, size_t commlen);
 
+/* Whether a /proc/PID/stat text's flags (field 9) say the process is exiting (PF_EXITING):
+ * its address space is being torn down, so its pages vanish under a scan. */
+bool lx_stat_exiting(const char *text);
+
 /*
  * The backend's home rules, after the config's: the allowed memory nodes when they are not
  * all nodes; else the nodes of the CPUs it may run on when they are not all nodes; else

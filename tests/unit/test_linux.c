@@ -97,6 +97,11 @@ static void test_parse_stat(void **state)
         assert_string_equal(comm, "qemu (x) 1");
         assert_int_equal(lx_parse_stat("4242 (x) S 1 2 3", &start, NULL, NULL, 0), -EINVAL);
         assert_int_equal(lx_parse_stat("garbage", &start, NULL, NULL, 0), -EINVAL);
+        /* flags (field 9): PF_EXITING is 0x4 */
+        assert_false(lx_stat_exiting(stat));
+        assert_true(lx_stat_exiting("77 (a b) R 1 77 77 0 -1 4194564 0 0"));
+        assert_false(lx_stat_exiting("77 (a b) R 1 77 77 0 -1 4194560 0 0"));
+        assert_false(lx_stat_exiting("garbage"));
 }
 
 /* ---- home rules ---- */
