@@ -4,7 +4,11 @@
 #define RULE_NODE_AFFINITY "node affinity"
 #define RULE_HARD "vCPU hard affinity"
 #define RULE_SOFT "vCPU soft affinity"
-#define RULE_HARD_STALE "vCPU hard affinity (node affinity is elsewhere)"
+#define RULE_HARD_STALE "vCPU hard affinity, re-pinned"
+
+/* Rule names are copied into nf_guest_info.home_rule: they must fit whole. */
+_Static_assert(sizeof(RULE_HARD_STALE) <= sizeof(((struct nf_guest_info *)0)->home_rule),
+               "home rule names fit nf_guest_info.home_rule");
 
 /* A set says something when it is neither empty nor every node. */
 static nf_nodemask_t informative(nf_nodemask_t m, nf_nodemask_t all)

@@ -459,10 +459,18 @@ static void test_list_and_homes(void **state)
         assert_int_equal(g[2].home, NF_NODE_BIT(1));
         assert_true(g[2].migratable);
         assert_int_equal(g[2].memory_pages, 300);
-        /* Re-pinning moves the home at the next listing. */
+        /* Re-pinning moves the home at the next listing: xl vcpu-pin leaves the node
+         * affinity libxl set when it built the domain, which is then stale. */
+        doms[2].hard = 0x3;
+        assert_int_equal(list(be, g), 3);
+        assert_int_equal(g[2].home, NF_NODE_BIT(0));
+        assert_string_equal(g[2].home_rule, "vCPU hard affinity, re-pinned");
+        /* Node affinity moved while the vCPU may run anywhere: node affinity decides. */
+        doms[2].hard = 0xf;
         doms[2].nodeaff = 0x1;
         assert_int_equal(list(be, g), 3);
         assert_int_equal(g[2].home, NF_NODE_BIT(0));
+        assert_string_equal(g[2].home_rule, "node affinity");
         /* A soft affinity alone decides when nothing else does. */
         doms[1].hard = 0xf;
         doms[1].soft = 0x1;

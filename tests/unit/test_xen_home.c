@@ -51,9 +51,9 @@ static void test_stale_node_affinity(void **state)
 {
         (void)state;
         expect_home((struct xen_home_input){B(0), B(1), B(1), ALL2}, B(1),
-                    "vCPU hard affinity (node affinity is elsewhere)");
+                    "vCPU hard affinity, re-pinned");
         expect_home((struct xen_home_input){B(0), B(1), 0, ALL2}, B(1),
-                    "vCPU hard affinity (node affinity is elsewhere)");
+                    "vCPU hard affinity, re-pinned");
         /* sharing a node, node affinity stands */
         expect_home((struct xen_home_input){B(0) | B(1), B(1), 0, ALL4}, B(0) | B(1),
                     "node affinity");
