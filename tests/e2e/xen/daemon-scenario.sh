@@ -122,6 +122,16 @@ under_target() { v=$(jget nfd remote_share); [ -n "$v" ] && below "$v" 0.02; }
 migrating() { [ "$(state_of nfd)" = migrating ]; }
 crashed() { st=$(xl list nfd 2>/dev/null | tail -1 | awk '{print $5}'); case $st in *c*|"") return 0 ;; esac; return 1; }
 done_or_dead() { under_target || crashed; }
+reloads() { $CTL --json status | sed -n 's/.*"reloads":\([0-9]*\).*/\1/p'; }
+reloaded_past() { [ "$(reloads)" -gt "$1" ]; }
+# reload: SIGHUP, and wait until it took. A reload polls at once, and a poll re-reads every
+# guest's home: with polls an hour apart, that is how a re-pin reaches the daemon here.
+reload() {
+	r=$(reloads)
+	kill -HUP $NFPID
+	until_true 10 reloaded_past "$r"
+}
+remote_high() { v=$(jget nfd max_remote_share); [ -n "$v" ] && below 0.95 "$v"; }
 mem_passes() { n=$(grep -c "nf-memcheck: pass .* ok" /var/log/xen/console/guest-nfd.log 2>/dev/null); echo "${n:-0}"; }
 
 # Patched hypervisor: a PVH domU built on node 0 whose vCPU is then pinned to node 1 is
@@ -174,6 +184,8 @@ CFG
 		until_true 120 grep -q "nf-domU: up" /var/log/xen/console/guest-nfd.log
 	fi
 	until_true 30 listed nfd
+	reload
+	until_true 10 remote_high
 	share=$(jget nfd max_remote_share)
 	rule=$($CTL --json vm nfd | sed -n 's/.*"home_rule":"\([^"]*\)".*/\1/p')
 	if [ -n "$share" ] && below 0.95 "$share"; then
@@ -211,10 +223,9 @@ CFG
 	fi
 
 	# Back to node 0, slowly, and destroy it mid-migration: dropped cleanly, daemon healthy.
-	echo "rate_limit = 1MiB/s" >>$CONF # [vm nfd] is the file's last section
-	kill -HUP $NFPID
-	until_true 10 sh -c "$CTL --json status | grep -q '\"reloads\":2'"
 	xl vcpu-pin nfd 0 0 0
+	echo "rate_limit = 1MiB/s" >>$CONF # [vm nfd] is the file's last section
+	reload
 	if until_true 60 migrating; then
 		xl destroy nfd
 		if until_true 30 not_listed nfd && grep -q "nfd.*vanished\|vanished.*nfd\|nfd (id [0-9]*) is gone" $DLOG; then
