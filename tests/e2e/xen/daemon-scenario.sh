@@ -225,6 +225,8 @@ CFG
 	# Back to node 0, slowly, and destroy it mid-migration: dropped cleanly, daemon healthy.
 	xl vcpu-pin nfd 0 0 0
 	echo "rate_limit = 1MiB/s" >>$CONF # [vm nfd] is the file's last section
+	# Past nfd's 5 s cooldown, so the reload's poll can start the plan back.
+	sleep 6
 	reload
 	if until_true 60 migrating; then
 		xl destroy nfd
