@@ -83,7 +83,8 @@ void nf_mover_start(struct nf_mover *m, struct nf_guest *g, const struct nf_deci
         g->plan.goal = dec->pages;
         g->plan.started_ns = nf_daemon_now(d);
         g->plan.target_node = to;
-        g->plan.batch_cap = g->params.batch_pages;
+        g->plan.batch_cap = g->params.batch_pages < NF_MOVER_FIRST_BATCH ? g->params.batch_pages
+                                                                         : NF_MOVER_FIRST_BATCH;
         g->n.migrations[dec->trigger]++;
         g->last_error[0] = '\0';
         nf_info("%s: migrating %llu pages (%s) to node %d, remote share %s (%s)", g->info.name,
@@ -106,7 +107,7 @@ void nf_mover_end(struct nf_mover *m, struct nf_guest *g, bool completed, const 
 {
         nf_daemon_changed(m->d);
         struct nf_daemon *d = m->d;
-        char a[32];
+        char a[32], t[32];
 
         if (!g->plan.active)
                 return;
@@ -128,12 +129,13 @@ void nf_mover_end(struct nf_mover *m, struct nf_guest *g, bool completed, const 
                 g->n.last_end_share = g->sample.remote_share;
         nf_log(completed ? NF_LOG_INFO : NF_LOG_NOTICE,
                "%s: migration %s after %llu of %llu pages tried moved (%s, %llu skipped, %llu "
-               "failed, %llu batches): %s",
+               "failed, %llu batches, in %s): %s",
                g->info.name, completed ? "done" : "abandoned", (unsigned long long)g->plan.moved,
                (unsigned long long)g->plan.tried,
                nf_format_size(g->plan.moved * NF_PAGE_SIZE, a, sizeof(a)),
                (unsigned long long)g->plan.skipped, (unsigned long long)g->plan.failed,
-               (unsigned long long)g->plan.batches, why);
+               (unsigned long long)g->plan.batches,
+               nf_format_duration(now - g->plan.started_ns, t, sizeof(t)), why);
 }
 
 /* The backend will never migrate g: remembered in the daemon's own state, logged once. */
@@ -197,11 +199,13 @@ static void run_batch(struct nf_mover *m, struct nf_guest *g, uint64_t pages)
         nf_rate_consume(&g->rate, res.moved * NF_PAGE_SIZE, now);
         nf_rate_consume(&m->rate, res.moved * NF_PAGE_SIZE, now);
         pl->goal = pl->goal > res.moved ? pl->goal - res.moved : 0;
+        char tk[32];
         nf_debug("%s: batch %llu: %llu of %llu pages moved to node %d, %llu skipped, %llu failed, "
-                 "%s (rc %d)",
+                 "%s, in %s (rc %d)",
                  g->info.name, (unsigned long long)pl->batches, (unsigned long long)res.moved,
                  (unsigned long long)pages, pl->target_node, (unsigned long long)res.skipped,
-                 (unsigned long long)res.failed, res.more ? "more" : "end of scan", rc);
+                 (unsigned long long)res.failed, res.more ? "more" : "end of scan",
+                 nf_format_duration(took, tk, sizeof(tk)), rc);
 
         if (rc == -ESRCH) {
                 d->totals.vanished++;

@@ -11,6 +11,11 @@
 #include "nf_rate.h"
 #include "nf_sched.h"
 
+/* A plan's first batch, in pages: a plan starts this small and doubles while batches
+ * take well under batch_time, so not even its first batch keeps the loop (and the control
+ * socket) waiting longer than the budget on a slow host. */
+#define NF_MOVER_FIRST_BATCH 256
+
 struct nf_daemon;
 struct nf_guest;
 

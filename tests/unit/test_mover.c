@@ -296,6 +296,23 @@ static void test_batch_time_halving(void **state)
         stop();
 }
 
+/* A plan starts with a small batch and grows to the configured one while batches are
+ * well within batch_time: the first batch of a big `batch` must not overrun the budget. */
+static void test_first_batch_starts_small(void **state)
+{
+        (void)state;
+        one_guest(100000, 20000);
+        for (int i = 0; i < 8; i++)
+                mock_script((struct mock_step){.moved = 4096, .more = true, .took_ns = 10 * MS});
+        struct nf_daemon *d = start("[vm alpha]\nbatch = 4096 pages\n");
+        run(d, 0);
+        static const uint64_t want[] = {NF_MOVER_FIRST_BATCH, 512, 1024, 2048, 4096, 4096};
+        assert_true(mock.nr_calls >= sizeof(want) / sizeof(want[0]));
+        for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+                assert_int_equal(mock.calls[i].max, want[i]);
+        stop();
+}
+
 /* A backend that says "more" without getting any further is not asked for ever. */
 static void test_stuck_scan_ends(void **state)
 {
@@ -393,6 +410,7 @@ int main(void)
             cmocka_unit_test(test_refusal_sticks),
             cmocka_unit_test(test_vanish_mid_plan),
             cmocka_unit_test(test_batch_time_halving),
+            cmocka_unit_test(test_first_batch_starts_small),
             cmocka_unit_test(test_stuck_scan_ends),
             cmocka_unit_test(test_pool_counters_are_cumulative),
             cmocka_unit_test(test_pools_off_mark_no_receivers),
