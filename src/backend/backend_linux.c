@@ -71,9 +71,15 @@ static const struct nf_key linux_vm_keys[] = {
 #define LX_DEFAULT_SAMPLE 4096
 #define LX_DEFAULT_WATERMARK (64ull * 1024 * 1024 / NF_PAGE_SIZE)
 /* Pages one migrate call looks at beyond what it may move, so a guest with few remote
- * pages is walked in a few calls, each still short. */
-#define LX_WINDOW_MIN 65536
+ * pages is walked in a few calls, each still short: 64 MiB of status queries cost about
+ * 20 ms on a slow (emulated) host, where 256 MiB held the loop for 80 ms. */
+#define LX_WINDOW_MIN 16384
 #define LX_MIGRATE_MAX 65536
+/* Pages per move_pages(2) call. Each call drains every CPU's LRU caches and waits for an
+ * expedited RCU grace period before it moves anything, so small calls cost more than the
+ * copy on a busy host; 16 MiB keeps the pages one call has unmapped at a time to a few
+ * milliseconds of copying. */
+#define LX_MOVE_CHUNK 4096
 
 static void *linux_conf_new(void)
 {
@@ -620,6 +626,8 @@ static int linux_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from,
         void **addrs = NULL;
         int *status = NULL, *nodes = NULL;
         size_t *busy = NULL, n, got = 0;
+        void **again = NULL;
+        int *again_st = NULL;
         uint64_t space;
         int rc;
 
@@ -645,7 +653,9 @@ static int linux_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from,
         status = malloc(max * sizeof(*status));
         nodes = malloc(max * sizeof(*nodes));
         busy = malloc(max * sizeof(*busy));
-        if (!addrs || !status || !nodes || !busy) {
+        again = malloc(LX_MOVE_CHUNK * sizeof(*again));
+        again_st = malloc(LX_MOVE_CHUNK * sizeof(*again_st));
+        if (!addrs || !status || !nodes || !busy || !again || !again_st) {
                 rc = -ENOMEM;
                 goto out;
         }
@@ -682,7 +692,7 @@ static int linux_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from,
         }
         /* In chunks, so one call never holds the target's pages for long. */
         for (size_t done = 0; done < got;) {
-                size_t k = got - done < LX_CHUNK ? got - done : LX_CHUNK;
+                size_t k = got - done < LX_MOVE_CHUNK ? got - done : LX_MOVE_CHUNK;
                 struct lx_tally t;
                 if (numa_move_pages((int)id, (unsigned long)k, addrs + done, nodes + done,
                                     status + done, MPOL_MF_MOVE) < 0) {
@@ -693,14 +703,12 @@ static int linux_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from,
                 if (t.busy) {
                         /* A huge page's base pages queued with its head report -EBUSY:
                          * where they are now says whether they moved. */
-                        void *again[LX_CHUNK];
-                        int st[LX_CHUNK];
                         for (size_t b = 0; b < t.busy; b++)
                                 again[b] = addrs[done + busy[b]];
-                        if ((rc = query(arg, t.busy, again, st)) < 0)
+                        if ((rc = query(arg, t.busy, again, again_st)) < 0)
                                 goto out;
                         for (size_t b = 0; b < t.busy; b++) {
-                                if (st[b] == (int)to)
+                                if (again_st[b] == (int)to)
                                         t.moved++;
                                 else
                                         t.failed++;
@@ -725,6 +733,8 @@ out:
         free(status);
         free(nodes);
         free(busy);
+        free(again);
+        free(again_st);
         return rc < 0 ? move_errno(rc, res) : 0;
 }
 
