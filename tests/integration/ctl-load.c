@@ -96,8 +96,9 @@ static int hammer(const char *sock, int clients, const char *cmd, double seconds
         return 0;
 }
 
-/* SAMPLES times, every INTERVAL_MS, connects as numaflipctl does, sends CMD and waits for
- * the reply; prints "probe p50 X p99 Y max Z ms" (connecting included). */
+/* SAMPLES times (or until SIGTERM), every INTERVAL_MS, connects as numaflipctl does, sends
+ * CMD and waits for the reply; prints "probe p50 X p99 Y max Z ms (N samples)", connecting
+ * included. */
 static int probe(const char *sock, const char *cmd, int samples, double interval_ms)
 {
         char req[256];
@@ -106,7 +107,8 @@ static int probe(const char *sock, const char *cmd, int samples, double interval
 
         if (samples <= 0 || !lat)
                 return 2;
-        for (int i = 0; i < samples; i++) {
+        int n = 0;
+        for (; n < samples && !done; n++) {
                 struct timespec gap = {
                     .tv_sec = (time_t)(interval_ms / 1000),
                     .tv_nsec =
@@ -114,19 +116,26 @@ static int probe(const char *sock, const char *cmd, int samples, double interval
                 nanosleep(&gap, NULL);
                 double t0 = now_s();
                 int fd = dial(sock);
-                if (write(fd, req, (size_t)len) != len)
+                long l = -1;
+                if (fd >= 0 && write(fd, req, (size_t)len) == len)
+                        while ((l = drain(fd)) == 0)
+                                ;
+                if (l < 0) {
+                        if (fd >= 0)
+                                close(fd);
+                        free(lat);
                         return 1;
-                long l;
-                while ((l = drain(fd)) == 0)
-                        ;
-                if (l < 0)
-                        return 1;
-                lat[i] = (now_s() - t0) * 1000.0;
+                }
+                lat[n] = (now_s() - t0) * 1000.0;
                 close(fd);
         }
-        qsort(lat, (size_t)samples, sizeof(*lat), cmp);
-        printf("probe p50 %.3f p99 %.3f max %.3f ms\n", lat[samples / 2], lat[(samples * 99) / 100],
-               lat[samples - 1]);
+        if (n == 0) {
+                free(lat);
+                return 1;
+        }
+        qsort(lat, (size_t)n, sizeof(*lat), cmp);
+        printf("probe p50 %.3f p99 %.3f max %.3f ms (%d samples)\n", lat[n / 2],
+               lat[(n * 99) / 100], lat[n - 1], n);
         free(lat);
         return 0;
 }

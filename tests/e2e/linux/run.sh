@@ -38,6 +38,10 @@ for a in $(/bin/busybox --list); do
 done
 progs="$BIN/numaflipd $BIN/numaflipctl $BIN/nf-workload $(command -v numactl)
  $(command -v migratepages) $(command -v numad) $(command -v jq)"
+# The benches' probes, where the build has them (bench/linux-migrate.sh).
+for b in nf-observe ctl-load; do
+        [ -x "$BIN/$b" ] && progs="$progs $BIN/$b"
+done
 for p in $progs; do
         cp "$p" "$R/usr/bin/"
         ldd "$p" | awk '/=> \//{print $3} /^[ \t]*\/lib/{print $1}' | while read -r lib; do

@@ -71,7 +71,7 @@ config() { # config FILE VM-SECTION-LINES...: a linux backend config with these 
                 echo "poll = 1s"
                 echo "rate_limit = 0"
                 echo "batch_time = ${BATCH_TIME:-50ms}"
-                echo "log_level = info"
+                echo "log_level = ${LOG_LEVEL:-info}"
                 echo "[defaults]"
                 echo "mode = threshold"
                 echo "threshold = 5%"
@@ -83,8 +83,9 @@ config() { # config FILE VM-SECTION-LINES...: a linux backend config with these 
         } >"$f"
 }
 
-le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }'; }
-ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
+# Numeric comparisons; an empty operand (a missing figure) never passes.
+le() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }'; }
+ge() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
 
 setup() {
         echo 0 >/proc/sys/kernel/numa_balancing # only the daemon moves pages here
