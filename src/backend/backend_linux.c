@@ -616,6 +616,100 @@ static int move_errno(int rc, struct nf_migrate_result *res)
         return rc == -ENOENT ? -ESRCH : rc;
 }
 
+/* Scratch for one migrate call's moves: status, target and -EBUSY indexes per page
+ * (room for the batch), and a chunk's re-queries. */
+struct lx_moves {
+        int *status, *nodes;
+        size_t *busy;
+        void **again;
+        int *again_st;
+};
+
+/* Moves addrs[0..count) of process arg to node to, LX_MOVE_CHUNK pages per call, and adds
+ * what happened to res; mv->status keeps each page's result. 0 or -errno for a call. */
+static int move_list(void *arg, void **addrs, size_t count, unsigned to, struct lx_moves *mv,
+                     struct nf_migrate_result *res)
+{
+        for (size_t i = 0; i < count; i++)
+                mv->nodes[i] = (int)to;
+        /* In chunks, so one call never holds the target's pages for long. */
+        for (size_t done = 0; done < count;) {
+                size_t k = count - done < LX_MOVE_CHUNK ? count - done : LX_MOVE_CHUNK;
+                struct lx_tally t;
+                if (numa_move_pages((int)(intptr_t)arg, (unsigned long)k, addrs + done,
+                                    mv->nodes + done, mv->status + done, MPOL_MF_MOVE) < 0)
+                        return -errno;
+                lx_tally(mv->status + done, k, (int)to, &t, mv->busy);
+                if (t.busy) {
+                        /* A huge page's base pages queued with its head report -EBUSY:
+                         * where they are now says whether they moved. */
+                        for (size_t b = 0; b < t.busy; b++)
+                                mv->again[b] = addrs[done + mv->busy[b]];
+                        int rc = query(arg, t.busy, mv->again, mv->again_st);
+                        if (rc < 0)
+                                return rc;
+                        for (size_t b = 0; b < t.busy; b++) {
+                                if (mv->again_st[b] == (int)to)
+                                        t.moved++;
+                                else
+                                        t.failed++;
+                        }
+                }
+                res->moved += t.moved;
+                res->failed += t.failed;
+                res->skipped += t.skipped;
+                done += k;
+        }
+        return 0;
+}
+
+/* Moves the pages lx_collect gave, asking for each whole huge-page block by its head (see
+ * lx_block_heads): a block whose last page went with its head was a huge page and moved
+ * whole; the rest of any other block is moved page by page after. */
+static int move_batch(void *arg, const struct lx_range *r, size_t n, void **addrs, size_t got,
+                      unsigned to, struct lx_moves *mv, struct nf_migrate_result *res)
+{
+        const size_t per = LX_HUGE_SIZE / NF_PAGE_SIZE;
+        void **move = malloc(got * sizeof(*move));
+        size_t *heads = malloc((got / per + 1) * sizeof(*heads));
+        size_t nmove, nheads, nrest = 0;
+        int rc = -ENOMEM;
+
+        if (!move || !heads)
+                goto out;
+        lx_block_heads(r, n, addrs, got, move, &nmove, heads, &nheads);
+        if ((rc = move_list(arg, move, nmove, to, mv, res)) < 0 || !nheads)
+                goto out;
+        /* Where each block's last page is now; the heads' results are kept in heads[]. */
+        for (size_t h = 0; h < nheads; h++) {
+                int st = mv->status[heads[h]];
+                heads[h] = (size_t)(uintptr_t)move[heads[h]];
+                mv->status[h] = st;
+                addrs[h] = (void *)(uintptr_t)(heads[h] + LX_HUGE_SIZE - NF_PAGE_SIZE);
+        }
+        int *last = mv->nodes; /* free until the next move_list */
+        for (size_t done = 0; done < nheads; done += LX_CHUNK) {
+                size_t k = nheads - done < LX_CHUNK ? nheads - done : LX_CHUNK;
+                if ((rc = query(arg, k, addrs + done, last + done)) < 0)
+                        goto out;
+        }
+        /* The rest of each block that did not move whole goes page by page; addrs is free
+         * to hold that list (no longer than the batch it held). */
+        for (size_t h = 0; h < nheads; h++) {
+                if (mv->status[h] == (int)to && last[h] == (int)to) {
+                        res->moved += per - 1;
+                        continue;
+                }
+                for (size_t p = 1; p < per; p++)
+                        addrs[nrest++] = (void *)(uintptr_t)(heads[h] + p * NF_PAGE_SIZE);
+        }
+        rc = move_list(arg, addrs, nrest, to, mv, res);
+out:
+        free(move);
+        free(heads);
+        return rc;
+}
+
 static int linux_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from, unsigned to,
                          uint64_t max, struct nf_migrate_cursor *cursor,
                          struct nf_migrate_result *res)
@@ -668,8 +762,6 @@ static int linux_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from,
          * before it is a zombie): that is the guest gone, not a plan done. */
         if (!got && !res->more && (rc = check_known(lb, id)) < 0)
                 goto out;
-        for (size_t i = 0; i < got; i++)
-                nodes[i] = (int)to;
         /* A batch cut short (by max or by the window) may end inside a huge page, which
          * then moves whole: the rest of its block is looked at before and after, counted
          * where it moved (up to NF_HUGE_PAGES - 1 beyond max, as backend.h allows), and
@@ -690,35 +782,9 @@ static int linux_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from,
                                 tail[ntail++] = tail[i];
                 cursor->pos[0] = end;
         }
-        /* In chunks, so one call never holds the target's pages for long. */
-        for (size_t done = 0; done < got;) {
-                size_t k = got - done < LX_MOVE_CHUNK ? got - done : LX_MOVE_CHUNK;
-                struct lx_tally t;
-                if (numa_move_pages((int)id, (unsigned long)k, addrs + done, nodes + done,
-                                    status + done, MPOL_MF_MOVE) < 0) {
-                        rc = -errno;
-                        goto out;
-                }
-                lx_tally(status + done, k, (int)to, &t, busy);
-                if (t.busy) {
-                        /* A huge page's base pages queued with its head report -EBUSY:
-                         * where they are now says whether they moved. */
-                        for (size_t b = 0; b < t.busy; b++)
-                                again[b] = addrs[done + busy[b]];
-                        if ((rc = query(arg, t.busy, again, again_st)) < 0)
-                                goto out;
-                        for (size_t b = 0; b < t.busy; b++) {
-                                if (again_st[b] == (int)to)
-                                        t.moved++;
-                                else
-                                        t.failed++;
-                        }
-                }
-                res->moved += t.moved;
-                res->failed += t.failed;
-                res->skipped += t.skipped;
-                done += k;
-        }
+        struct lx_moves mv = {status, nodes, busy, again, again_st};
+        if ((rc = move_batch(arg, r, n, addrs, got, to, &mv, res)) < 0)
+                goto out;
         if (ntail) {
                 if ((rc = query(arg, ntail, tail, tail_st)) < 0)
                         goto out;

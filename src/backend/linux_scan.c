@@ -245,6 +245,34 @@ uint64_t lx_block_end(const struct lx_range *r, size_t n, uint64_t pos)
         return pos;
 }
 
+void lx_block_heads(const struct lx_range *r, size_t n, void *const *addrs, size_t naddrs,
+                    void **move, size_t *nmove, size_t *heads, size_t *nheads)
+{
+        const size_t per = LX_HUGE_SIZE / PAGE;
+        size_t ri = 0, m = 0, h = 0;
+
+        for (size_t i = 0; i < naddrs;) {
+                uint64_t a = (uint64_t)(uintptr_t)addrs[i];
+                bool whole = (a & (LX_HUGE_SIZE - 1)) == 0 && naddrs - i >= per;
+                if (whole) {
+                        while (ri < n && r[ri].end <= a)
+                                ri++;
+                        whole = ri < n && r[ri].start <= a && a + LX_HUGE_SIZE <= r[ri].end &&
+                                (uint64_t)(uintptr_t)addrs[i + per - 1] == a + LX_HUGE_SIZE - PAGE;
+                }
+                /* Ascending and distinct, so the last one in place means all are. */
+                if (whole) {
+                        heads[h++] = m;
+                        move[m++] = addrs[i];
+                        i += per;
+                } else {
+                        move[m++] = addrs[i++];
+                }
+        }
+        *nmove = m;
+        *nheads = h;
+}
+
 void lx_tally(const int *status, size_t n, int to, struct lx_tally *t, size_t *busy_idx)
 {
         memset(t, 0, sizeof(*t));

@@ -88,6 +88,17 @@ int lx_collect(const struct lx_range *r, size_t n, nf_nodemask_t from, uint64_t 
  * [pos, that end) may have moved with a huge page the batch before pos took. */
 uint64_t lx_block_end(const struct lx_range *r, size_t n, uint64_t pos);
 
+/*
+ * Shortens a batch for move_pages: of addrs[0..n) (ascending, as lx_collect gives them),
+ * a huge-page-sized block that lies whole in one range and whose every base page is in
+ * addrs is asked for by its first page only, which moves a transparent huge page whole;
+ * the kernel otherwise looks up, and refuses with -EBUSY, each of its other 511 pages.
+ * Writes the pages to ask for into move (room for n), *nmove of them, and the indexes in
+ * move of the block heads into heads (room for n / (LX_HUGE_SIZE / page) + 1), *nheads.
+ */
+void lx_block_heads(const struct lx_range *r, size_t n, void *const *addrs, size_t naddrs,
+                    void **move, size_t *nmove, size_t *heads, size_t *nheads);
+
 /* What a move_pages call with nodes did, page by page. */
 struct lx_tally {
         uint64_t moved;   /* now on the target node */

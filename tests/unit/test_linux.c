@@ -495,6 +495,61 @@ static void test_block_end(void **state)
         assert_int_equal(lx_block_end(r, 2, 8 * H + PAGE), 8 * H + PAGE);
 }
 
+static void test_block_heads(void **state)
+{
+        (void)state;
+        const uint64_t H = LX_HUGE_SIZE, per = LX_HUGE_SIZE / PAGE;
+        /* Two mappings: [2H, 5H) and [6H + PAGE, 8H). */
+        struct lx_range r[2] = {{2 * H, 5 * H}, {6 * H + PAGE, 8 * H}};
+        static void *addrs[4 * 512], *move[4 * 512];
+        size_t heads[8], n = 0, nmove, nheads;
+
+        /* Block 2H whole; block 3H missing one page; 4H whole; a page of 6H (not aligned to
+         * its mapping, so never whole); block 7H whole. */
+        for (uint64_t p = 0; p < per; p++)
+                addrs[n++] = (void *)(uintptr_t)(2 * H + p * PAGE);
+        for (uint64_t p = 0; p < per; p++)
+                if (p != 17)
+                        addrs[n++] = (void *)(uintptr_t)(3 * H + p * PAGE);
+        for (uint64_t p = 0; p < per; p++)
+                addrs[n++] = (void *)(uintptr_t)(4 * H + p * PAGE);
+        addrs[n++] = (void *)(uintptr_t)(6 * H + 5 * PAGE);
+        lx_block_heads(r, 2, addrs, n, move, &nmove, heads, &nheads);
+        assert_int_equal(nheads, 2);
+        assert_int_equal(nmove, 1 + (per - 1) + 1 + 1);
+        assert_ptr_equal(move[heads[0]], (void *)(uintptr_t)(2 * H));
+        assert_int_equal(heads[0], 0);
+        assert_ptr_equal(move[1], (void *)(uintptr_t)(3 * H)); /* page by page */
+        assert_int_equal(heads[1], per);
+        assert_ptr_equal(move[heads[1]], (void *)(uintptr_t)(4 * H));
+        assert_ptr_equal(move[nmove - 1], (void *)(uintptr_t)(6 * H + 5 * PAGE));
+
+        /* A block cut short by the end of the batch is not whole. */
+        n = 0;
+        for (uint64_t p = 0; p < per - 1; p++)
+                addrs[n++] = (void *)(uintptr_t)(4 * H + p * PAGE);
+        lx_block_heads(r, 2, addrs, n, move, &nmove, heads, &nheads);
+        assert_int_equal(nheads, 0);
+        assert_int_equal(nmove, per - 1);
+        /* Nor is one split between two adjacent mappings: no huge page spans two. */
+        r[0].end = 5 * H - PAGE;
+        r[1].start = 5 * H - PAGE;
+        n = 0;
+        for (uint64_t p = 0; p < per; p++)
+                addrs[n++] = (void *)(uintptr_t)(4 * H + p * PAGE);
+        lx_block_heads(r, 2, addrs, n, move, &nmove, heads, &nheads);
+        assert_int_equal(nheads, 0);
+        assert_int_equal(nmove, per);
+        /* A whole block in the second mapping. */
+        n = 0;
+        for (uint64_t p = 0; p < per; p++)
+                addrs[n++] = (void *)(uintptr_t)(7 * H + p * PAGE);
+        lx_block_heads(r, 2, addrs, n, move, &nmove, heads, &nheads);
+        assert_int_equal(nheads, 1);
+        assert_int_equal(nmove, 1);
+        assert_ptr_equal(move[0], (void *)(uintptr_t)(7 * H));
+}
+
 static void test_tally(void **state)
 {
         (void)state;
@@ -551,14 +606,14 @@ static void test_backend_config(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_parse_list),     cmocka_unit_test(test_parse_status),
-            cmocka_unit_test(test_parse_stat),     cmocka_unit_test(test_home_rules),
-            cmocka_unit_test(test_cmdline_qemu),   cmocka_unit_test(test_cgroup_name),
-            cmocka_unit_test(test_guest_name),     cmocka_unit_test(test_parse_maps),
-            cmocka_unit_test(test_scan_full),      cmocka_unit_test(test_sample_bound),
-            cmocka_unit_test(test_scan_sample),    cmocka_unit_test(test_collect),
-            cmocka_unit_test(test_tally),          cmocka_unit_test(test_block_end),
-            cmocka_unit_test(test_backend_config),
+            cmocka_unit_test(test_parse_list),   cmocka_unit_test(test_parse_status),
+            cmocka_unit_test(test_parse_stat),   cmocka_unit_test(test_home_rules),
+            cmocka_unit_test(test_cmdline_qemu), cmocka_unit_test(test_cgroup_name),
+            cmocka_unit_test(test_guest_name),   cmocka_unit_test(test_parse_maps),
+            cmocka_unit_test(test_scan_full),    cmocka_unit_test(test_sample_bound),
+            cmocka_unit_test(test_scan_sample),  cmocka_unit_test(test_collect),
+            cmocka_unit_test(test_tally),        cmocka_unit_test(test_block_end),
+            cmocka_unit_test(test_block_heads),  cmocka_unit_test(test_backend_config),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
