@@ -61,10 +61,13 @@ struct nf_pool_info {
         uint64_t fallbacks;  /* pool empty or disabled: ordinary allocation used */
 };
 
-/* Where a migration's scan of a guest stands. The backend owns its meaning; the daemon
- * keeps one per plan and zeroes it when a plan starts. */
+/* Where a migration's scan of a guest stands. The backend owns pos; the daemon keeps one
+ * per plan, zeroes it when a plan starts and sets budget_ns before every call. */
 struct nf_migrate_cursor {
         uint64_t pos[4];
+        /* Wall time the call should take, 0 for no bound: a backend that works in steps
+         * ends the call (with more) before a step that would overrun it. */
+        uint64_t budget_ns;
 };
 
 /* Base pages in a 2 MiB huge page. A huge page moves whole, so one migrate call may move

@@ -149,13 +149,17 @@ static void refuse(struct nf_mover *m, struct nf_guest *g, const char *why)
         nf_mover_end(m, g, false, g->last_error);
 }
 
-/* Bound batches in time as well as pages: halve while one overruns the budget, grow
- * back once they are well within it. */
-static void pace(struct nf_plan *pl, uint64_t took, uint64_t budget, uint64_t batch_pages)
+/* Bound batches in time as well as pages: halve while one overruns the budget, double
+ * while one did all it was asked in under half of it (a call's fixed cost makes the
+ * double take less than twice as long). A batch asked for less than the cap (the plan's
+ * last) or cut short (by the end of the scan or the backend's own time bound) says
+ * nothing about a bigger one. */
+static void pace(struct nf_plan *pl, uint64_t took, uint64_t budget, uint64_t batch_pages,
+                 bool did_all)
 {
         if (took > budget && pl->batch_cap > 1)
                 pl->batch_cap /= 2;
-        else if (took < budget / 4 && pl->batch_cap < batch_pages)
+        else if (did_all && took < budget / 2 && pl->batch_cap < batch_pages)
                 pl->batch_cap = pl->batch_cap * 2 < batch_pages ? pl->batch_cap * 2 : batch_pages;
 }
 
@@ -171,6 +175,7 @@ static void run_batch(struct nf_mover *m, struct nf_guest *g, uint64_t pages)
         nf_nodemask_t from = nf_placement_remote_mask(g->home, d->topo.nr_nodes);
 
         memset(&res, 0, sizeof(res));
+        pl->cursor.budget_ns = d->cfg->batch_time_ns;
         uint64_t t0 = m->wall->now_ns(m->wall);
         int rc = d->be->ops->migrate(d->be, g->info.id, from, (unsigned)pl->target_node, pages,
                                      &pl->cursor, &res);
@@ -195,7 +200,8 @@ static void run_batch(struct nf_mover *m, struct nf_guest *g, uint64_t pages)
         g->n.last_batch_real_ns = took;
         if (took > g->n.max_batch_real_ns)
                 g->n.max_batch_real_ns = took;
-        pace(pl, took, d->cfg->batch_time_ns, g->params.batch_pages);
+        pace(pl, took, d->cfg->batch_time_ns, g->params.batch_pages,
+             pages >= pl->batch_cap && res.moved + res.skipped + res.failed >= pages);
         nf_rate_consume(&g->rate, res.moved * NF_PAGE_SIZE, now);
         nf_rate_consume(&m->rate, res.moved * NF_PAGE_SIZE, now);
         pl->goal = pl->goal > res.moved ? pl->goal - res.moved : 0;
@@ -225,7 +231,7 @@ static void run_batch(struct nf_mover *m, struct nf_guest *g, uint64_t pages)
                 /* A whole pass found nothing more to move: what is left cannot move. */
                 nf_mover_end(m, g, true, "no more remote pages that can move");
         } else if (res.more && res.moved == 0 &&
-                   memcmp(&before, &pl->cursor, sizeof(before)) == 0) {
+                   memcmp(before.pos, pl->cursor.pos, sizeof(before.pos)) == 0) {
                 /* A backend that says "more" must get further each time, or we would ask
                  * it for ever. */
                 snprintf(g->last_error, sizeof(g->last_error),

@@ -135,7 +135,7 @@ static void test_observe_child(void **state)
                         break;
                 usleep(5000);
         }
-        struct nf_migrate_cursor cur = {{0}};
+        struct nf_migrate_cursor cur = {.budget_ns = 0};
         struct nf_migrate_result res;
         assert_int_equal(ops->guest_pages(be, (uint32_t)pid, pages, topo.nr_nodes), -ESRCH);
         assert_int_equal(ops->migrate(be, (uint32_t)pid, 1, 0, 16, &cur, &res), -ESRCH);

@@ -113,7 +113,10 @@ static void test_partial_batches_go_on(void **state)
         assert_int_equal(mock.calls[0].max, 100);
         assert_int_equal(mock.calls[12].max, 20);
         /* The cursor starts at zero and each call gets the one the last left. */
-        assert_memory_equal(&mock.calls[0].cursor, &zero_cursor, sizeof(zero_cursor));
+        assert_memory_equal(mock.calls[0].cursor.pos, zero_cursor.pos, sizeof(zero_cursor.pos));
+        /* Every call is told the time it may take. */
+        for (size_t i = 0; i < mock.nr_calls; i++)
+                assert_int_equal(mock.calls[i].cursor.budget_ns, 100 * MS);
         for (size_t i = 1; i < mock.nr_calls; i++)
                 assert_int_equal(mock.calls[i].cursor.pos[0], i);
         assert_int_equal(mock.calls[0].from, NF_NODE_BIT(0));
@@ -200,7 +203,7 @@ static void test_enomem_mid_plan(void **state)
         assert_true(g->plan.active);
         run(d, 0);
         assert_int_equal(mock.nr_calls, 2 + 9);
-        assert_memory_equal(&mock.calls[2].cursor, &zero_cursor, sizeof(zero_cursor));
+        assert_memory_equal(mock.calls[2].cursor.pos, zero_cursor.pos, sizeof(zero_cursor.pos));
         assert_int_equal(guest(d, "alpha")->n.completed, 1);
         stop();
 }

@@ -1197,7 +1197,7 @@ static void test_backend_ops(void **state)
         struct nf_guest_info g[4];
         struct nf_topology t;
         struct nf_pool_info p;
-        struct nf_migrate_cursor cur = {{0}};
+        struct nf_migrate_cursor cur = {.budget_ns = 0};
         struct nf_migrate_result res;
         uint64_t pages[2], again[2];
         size_t n;

@@ -546,7 +546,7 @@ static void test_patched_pages(void **state)
 static void test_migrate(void **state)
 {
         struct nf_backend *be;
-        struct nf_migrate_cursor cur = {{0}};
+        struct nf_migrate_cursor cur = {.budget_ns = 0};
         struct nf_migrate_result res;
         int calls = 0;
 
@@ -572,7 +572,7 @@ static void test_stock(void **state)
 {
         struct nf_backend *be;
         struct nf_guest_info g[8];
-        struct nf_migrate_cursor cur = {{0}};
+        struct nf_migrate_cursor cur = {.budget_ns = 0};
         struct nf_migrate_result res;
         uint64_t pages[2];
         void *conf = nf_backend_xen_ops.conf_new();
