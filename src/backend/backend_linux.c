@@ -663,50 +663,140 @@ static int move_list(void *arg, void **addrs, size_t count, unsigned to, struct 
         return 0;
 }
 
-/* Moves the pages lx_collect gave, asking for each whole huge-page block by its head (see
- * lx_block_heads): a block whose last page went with its head was a huge page and moved
- * whole; the rest of any other block is moved page by page after. */
+static uint64_t lx_now_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* One migrate call's progress against its time budget. Calls to move_pages(2) grow from
+ * LX_STEP_FIRST units (a base page is one, a huge-page block LX_HEAD_UNITS) while they are
+ * quick, and the batch ends before a call that, judged by the last one, would overrun
+ * the budget: 4K pages cost far more per byte than huge pages (each is unmapped, flushed
+ * from every TLB and copied on its own), so a count of pages alone cannot bound the time. */
+struct lx_steps {
+        uint64_t start, budget, last;
+        size_t units;
+};
+
+#define LX_STEP_FIRST 64
+#define LX_HEAD_UNITS 8
+
+static void step_done(struct lx_steps *st, uint64_t t0)
+{
+        uint64_t now = lx_now_ns();
+
+        st->last = now - t0;
+        if ((!st->budget || st->last < st->budget / 8) && st->units < LX_MOVE_CHUNK)
+                st->units *= 2;
+}
+
+/* Whether the next step should wait for the next call. */
+static bool steps_over(const struct lx_steps *st)
+{
+        return st->budget && lx_now_ns() - st->start + st->last > st->budget;
+}
+
+/* Moves base pages list[0..count) in steps; *done says how many were handled (fewer than
+ * count when the budget ran out). 0 or -errno. */
+static int move_steps(void *arg, void **list, size_t count, unsigned to, struct lx_steps *st,
+                      struct lx_moves *mv, struct nf_migrate_result *res, size_t *done)
+{
+        for (*done = 0; *done < count;) {
+                if (*done && steps_over(st))
+                        return 0;
+                size_t k = count - *done < st->units ? count - *done : st->units;
+                uint64_t t0 = lx_now_ns();
+                int rc = move_list(arg, list + *done, k, to, mv, res);
+                if (rc < 0)
+                        return rc;
+                step_done(st, t0);
+                *done += k;
+        }
+        return 0;
+}
+
+/* Moves the pages lx_collect gave (addrs, ascending), asking for each whole huge-page block
+ * by its head (see lx_block_heads): a block whose last page went with its head was a huge
+ * page and moved whole; the rest of any other block is moved page by page before going
+ * on. *stop is 0 when all were handled, else the address to look again from: the budget
+ * ran out and everything below it was handled. 0 or -errno. */
 static int move_batch(void *arg, const struct lx_range *r, size_t n, void **addrs, size_t got,
-                      unsigned to, struct lx_moves *mv, struct nf_migrate_result *res)
+                      nf_nodemask_t from, unsigned to, struct lx_steps *st, struct lx_moves *mv,
+                      struct nf_migrate_result *res, uint64_t *stop)
 {
         const size_t per = LX_HUGE_SIZE / NF_PAGE_SIZE;
         void **move = malloc(got * sizeof(*move));
         size_t *heads = malloc((got / per + 1) * sizeof(*heads));
-        size_t nmove, nheads, nrest = 0;
+        int *head_st = malloc((got / per + 1) * sizeof(*head_st));
+        size_t nmove, nheads, i = 0, hi = 0;
         int rc = -ENOMEM;
 
-        if (!move || !heads)
+        *stop = 0;
+        if (!move || !heads || !head_st)
                 goto out;
         lx_block_heads(r, n, addrs, got, move, &nmove, heads, &nheads);
-        if ((rc = move_list(arg, move, nmove, to, mv, res)) < 0 || !nheads)
-                goto out;
-        /* Where each block's last page is now; the heads' results are kept in heads[]. */
-        for (size_t h = 0; h < nheads; h++) {
-                int st = mv->status[heads[h]];
-                heads[h] = (size_t)(uintptr_t)move[heads[h]];
-                mv->status[h] = st;
-                addrs[h] = (void *)(uintptr_t)(heads[h] + LX_HUGE_SIZE - NF_PAGE_SIZE);
-        }
-        int *last = mv->nodes; /* free until the next move_list */
-        for (size_t done = 0; done < nheads; done += LX_CHUNK) {
-                size_t k = nheads - done < LX_CHUNK ? nheads - done : LX_CHUNK;
-                if ((rc = query(arg, k, addrs + done, last + done)) < 0)
-                        goto out;
-        }
-        /* The rest of each block that did not move whole goes page by page; addrs is free
-         * to hold that list (no longer than the batch it held). */
-        for (size_t h = 0; h < nheads; h++) {
-                if (mv->status[h] == (int)to && last[h] == (int)to) {
-                        res->moved += per - 1;
-                        continue;
+        rc = 0;
+        while (i < nmove) {
+                if (i && steps_over(st)) {
+                        *stop = (uint64_t)(uintptr_t)move[i];
+                        break;
                 }
-                for (size_t p = 1; p < per; p++)
-                        addrs[nrest++] = (void *)(uintptr_t)(heads[h] + p * NF_PAGE_SIZE);
+                size_t j = i, units = 0, h0 = hi;
+                while (j < nmove) {
+                        size_t u = hi < nheads && heads[hi] == j ? LX_HEAD_UNITS : 1;
+                        if (j > i && units + u > st->units)
+                                break;
+                        units += u;
+                        hi += u > 1;
+                        j++;
+                }
+                uint64_t t0 = lx_now_ns();
+                if ((rc = move_list(arg, move + i, j - i, to, mv, res)) < 0)
+                        goto out;
+                step_done(st, t0);
+                /* Where each block's last page is now says whether it moved whole. */
+                size_t nh = hi - h0, rest = 0;
+                for (size_t h = 0; h < nh; h++) {
+                        head_st[h] = mv->status[heads[h0 + h] - i];
+                        mv->again[h] = (char *)move[heads[h0 + h]] + LX_HUGE_SIZE - NF_PAGE_SIZE;
+                }
+                if (nh && (rc = query(arg, nh, mv->again, mv->again_st)) < 0)
+                        goto out;
+                /* addrs is free now: it holds the rest of the blocks that did not, those
+                 * of their pages that are on a source node (a block taken whole on the
+                 * word of its ends may have others). */
+                for (size_t h = 0; h < nh; h++) {
+                        uintptr_t base = (uintptr_t)move[heads[h0 + h]];
+                        if (head_st[h] == (int)to && mv->again_st[h] == (int)to) {
+                                res->moved += per - 1;
+                                continue;
+                        }
+                        void **blk = addrs + rest;
+                        for (size_t p = 1; p < per; p++)
+                                blk[p - 1] = (void *)(base + p * NF_PAGE_SIZE);
+                        if ((rc = query(arg, per - 1, blk, mv->status)) < 0)
+                                goto out;
+                        for (size_t p = 0; p < per - 1; p++)
+                                if (mv->status[p] >= 0 && mv->status[p] < NF_MAX_NODES &&
+                                    (from & NF_NODE_BIT(mv->status[p])))
+                                        addrs[rest++] = blk[p];
+                }
+                i = j;
+                size_t done;
+                if (rest && (rc = move_steps(arg, addrs, rest, to, st, mv, res, &done)) < 0)
+                        goto out;
+                if (rest && done < rest) {
+                        *stop = (uint64_t)(uintptr_t)addrs[done];
+                        break;
+                }
         }
-        rc = move_list(arg, addrs, nrest, to, mv, res);
 out:
         free(move);
         free(heads);
+        free(head_st);
         return rc;
 }
 
@@ -724,6 +814,9 @@ static int linux_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from,
         int *again_st = NULL;
         uint64_t space;
         int rc;
+
+        struct lx_steps steps = {lx_now_ns(), cursor->budget_ns, 0,
+                                 cursor->budget_ns ? LX_STEP_FIRST : LX_MOVE_CHUNK};
 
         memset(res, 0, sizeof(*res));
         if (to >= lb->nr_nodes)
@@ -783,8 +876,16 @@ static int linux_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from,
                 cursor->pos[0] = end;
         }
         struct lx_moves mv = {status, nodes, busy, again, again_st};
-        if ((rc = move_batch(arg, r, n, addrs, got, to, &mv, res)) < 0)
+        uint64_t stop;
+        if ((rc = move_batch(arg, r, n, addrs, got, from, to, &steps, &mv, res, &stop)) < 0)
                 goto out;
+        if (stop) {
+                /* Out of time: the rest is looked at again next call, the cut block's
+                 * tail with it. */
+                cursor->pos[0] = stop;
+                res->more = true;
+                ntail = 0;
+        }
         if (ntail) {
                 if ((rc = query(arg, ntail, tail, tail_st)) < 0)
                         goto out;

@@ -204,6 +204,26 @@ int lx_collect(const struct lx_range *r, size_t n, nf_nodemask_t from, uint64_t 
         for (; i < n && got < max && looked < window; i++) {
                 uint64_t a = r[i].start > *pos ? r[i].start : *pos;
                 while (a < r[i].end && got < max && looked < window) {
+                        /* A whole huge-page block whose first and last pages are on one
+                         * source node is most likely a huge page: asked about by those two,
+                         * not 512 (move_batch checks and sorts out one that was not). */
+                        if (!(a & (LX_HUGE_SIZE - 1)) && a + LX_HUGE_SIZE <= r[i].end &&
+                            max - got >= LX_HUGE_SIZE / PAGE && window - looked >= 2) {
+                                void *ends[2] = {(void *)(uintptr_t)a,
+                                                 (void *)(uintptr_t)(a + LX_HUGE_SIZE - PAGE)};
+                                int st[2];
+                                if ((rc = q(arg, 2, ends, st)) < 0)
+                                        return rc;
+                                looked += 2;
+                                if (st[0] == st[1] && st[0] >= 0 && st[0] < NF_MAX_NODES &&
+                                    (from & NF_NODE_BIT(st[0]))) {
+                                        for (uint64_t p = 0; p < LX_HUGE_SIZE; p += PAGE)
+                                                addrs[got++] = (void *)(uintptr_t)(a + p);
+                                        a += LX_HUGE_SIZE;
+                                        *pos = a;
+                                        continue;
+                                }
+                        }
                         size_t k = 0;
                         while (k < LX_CHUNK && a + k * PAGE < r[i].end && looked + k < window) {
                                 ask[k] = (void *)(uintptr_t)(a + k * PAGE);

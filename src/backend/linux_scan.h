@@ -73,8 +73,10 @@ int lx_scan_sample(const struct lx_range *r, size_t n, unsigned nr_nodes, uint64
 /*
  * One step of a migration's scan: from address *pos on, collects up to max addresses of
  * pages that lie on nodes in from into addrs (room for max), asking about at most window
- * pages. *pos moves past what was looked at; at the end of the ranges *more is false and
- * *pos is 0 again. *n is the count collected. 0 or the query's error.
+ * pages. A whole huge-page block whose first and last pages lie on one node in from is
+ * taken whole on their word (most likely a huge page; the mover checks the others). *pos moves past
+ * what was looked at; at the end of the ranges *more is false and *pos is 0 again. *n is the count
+ * collected. 0 or the query's error.
  */
 int lx_collect(const struct lx_range *r, size_t n, nf_nodemask_t from, uint64_t *pos,
                uint64_t window, size_t max, lx_query_fn q, void *arg, void **addrs, size_t *nout,

@@ -465,6 +465,28 @@ static void test_collect(void **state)
             0);
         assert_int_equal((uint64_t)(uintptr_t)addrs[0], f.base + 1010 * PAGE);
 
+        /* Whole huge-page blocks on a source node are asked about by their two ends. */
+        struct fake g = {.base = 0x200000000ull, .pages = 1536, .remote_from = 0};
+        struct lx_range gr = {g.base, g.base + 1536 * PAGE};
+        void *big[1536];
+        pos = 0;
+        assert_int_equal(
+            lx_collect(&gr, 1, NF_NODE_BIT(1), &pos, 100000, 1536, fake_query, &g, big, &n, &more),
+            0);
+        assert_int_equal(n, 1536);
+        assert_int_equal(g.asked, 3 * 2);
+        for (size_t i = 0; i < n; i++)
+                assert_int_equal((uint64_t)(uintptr_t)big[i], g.base + i * PAGE);
+        /* A block whose ends are on different nodes is asked about page by page: pages
+         * 1000.. of f are remote, so f's block 512..1023 starts home and ends remote. */
+        f.asked = 0;
+        pos = f.base + 512 * PAGE;
+        assert_int_equal(
+            lx_collect(r, 2, NF_NODE_BIT(1), &pos, 512 + 2, 600, fake_query, &f, addrs, &n, &more),
+            0);
+        assert_int_equal(n, 24); /* 1000..1023 */
+        assert_int_equal(f.asked, 2 + 512);
+
         /* Nothing on the source nodes: one pass, nothing collected, the end. */
         pos = 0;
         assert_int_equal(
