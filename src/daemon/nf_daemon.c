@@ -562,6 +562,7 @@ int nf_daemon_init_ops(struct nf_daemon *d, struct event_base *base, struct nf_c
 {
         struct nf_clock_spec clock;
         memset(d, 0, sizeof(*d));
+        d->wall = &nf_monotonic_clock;
         d->base = base;
         d->cfg = cfg;
         snprintf(d->config_path, sizeof(d->config_path), "%s", config_path);
@@ -604,6 +605,11 @@ int nf_daemon_init_ops(struct nf_daemon *d, struct event_base *base, struct nf_c
         nf_timer_arm(d->poll_timer, cfg->poll_ns);
         nf_timer_arm(d->pool_timer, cfg->pool.interval_ns);
         return 0;
+}
+
+void nf_daemon_set_wall(struct nf_daemon *d, const struct nf_clock *wall)
+{
+        d->wall = wall ? wall : &nf_monotonic_clock;
 }
 
 void nf_daemon_stop(struct nf_daemon *d)

@@ -138,7 +138,7 @@ json_t *nf_report_status(const struct nf_daemon *d)
 
 const char *nf_report_status_serialised(struct nf_daemon *d, size_t *len)
 {
-        uint64_t now = nf_clock_monotonic();
+        uint64_t now = d->wall->now_ns(d->wall);
         if (d->status_cache.text && d->status_cache.generation == d->generation &&
             now - d->status_cache.built_ns < NF_REPORT_STATUS_MAX_AGE) {
                 *len = d->status_cache.len;
