@@ -300,11 +300,22 @@ static void print_policy(const json_t *policy)
         }
 }
 
+/* A pages_per_node array as " N: SIZE" items, each led by sep. */
+static void print_per_node(const json_t *pages, const char *sep)
+{
+        char a[32];
+        size_t i;
+        const json_t *v;
+        json_array_foreach(pages, i, v)
+        {
+                printf("%s%zu: %s", sep, i,
+                       size_str((long long)json_integer_value(v) * 4096LL, a, sizeof(a)));
+        }
+}
+
 static void print_vm(const json_t *r)
 {
         char a[32], b[32], c[32], e[32];
-        size_t i;
-        const json_t *v;
         printf("%s (id %lld%s%s)\n", jstr(r, "name"), jint(r, "id"),
                *jstr(r, "uuid") ? ", uuid " : "", *jstr(r, "uuid") ? jstr(r, "uuid") : "");
         printf("  home nodes    %s, from %s (backend says %s)\n", jstr(r, "home"),
@@ -315,11 +326,7 @@ static void print_vm(const json_t *r)
                nf_format_share(jreal(r, "remote_share"), c, sizeof(c)),
                nf_format_share(jreal(r, "max_remote_share"), e, sizeof(e)));
         printf("  per node     ");
-        json_array_foreach(json_object_get(r, "pages_per_node"), i, v)
-        {
-                printf(" %zu: %s", i,
-                       size_str((long long)json_integer_value(v) * 4096LL, a, sizeof(a)));
-        }
+        print_per_node(json_object_get(r, "pages_per_node"), " ");
         printf("\n  state         %s", jstr(r, "state"));
         if (json_is_string(json_object_get(r, "note")))
                 printf(" (%s)", jstr(r, "note"));
@@ -499,11 +506,7 @@ static void print_history(const json_t *r)
                nf_format_share(jreal(last, "remote_share"), c, sizeof(c)),
                trend_str(jreal(r, "trend"), e, sizeof(e)));
         printf("  per node now");
-        json_array_foreach(json_object_get(last, "pages_per_node"), i, p)
-        {
-                printf("  %zu: %s", i,
-                       size_str((long long)json_integer_value(p) * 4096LL, a, sizeof(a)));
-        }
+        print_per_node(json_object_get(last, "pages_per_node"), "  ");
         const json_t *by = json_object_get(r, "migrations");
         printf("\n  migrations   %lld threshold, %lld periodic, %lld manual; %s moved\n",
                jint(by, "threshold"), jint(by, "periodic"), jint(by, "manual"),

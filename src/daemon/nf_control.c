@@ -9,7 +9,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -299,13 +298,6 @@ char *nf_control_handle_line(struct nf_daemon *d, const char *line, size_t len, 
         return out;
 }
 
-static uint64_t mono_ns(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * NF_NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
 int nf_control_base(struct event_base **out)
 {
         struct event_config *cfg = event_config_new();
@@ -510,7 +502,7 @@ static void client_read(struct bufferevent *bev, void *arg)
         struct nf_client *cl = arg;
         struct nf_control *c = cl->ctl;
         struct evbuffer *in = bufferevent_get_input(bev);
-        uint64_t now = mono_ns();
+        uint64_t now = nf_clock_monotonic();
         cl->last_active_ns = now;
         client_prio(cl, now, false);
         /* A pipelining client gets a burst, then waits its turn behind the others. */
@@ -564,7 +556,7 @@ static void client_read(struct bufferevent *bev, void *arg)
 static void client_write(struct bufferevent *bev, void *arg)
 {
         struct nf_client *cl = arg;
-        cl->last_active_ns = mono_ns();
+        cl->last_active_ns = nf_clock_monotonic();
         if (cl->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
                 client_free(cl);
 }
@@ -700,7 +692,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
         cl->pid = cred.pid;
         cl->uid = cred.uid;
         cl->may_mutate = may_mutate;
-        cl->last_active_ns = mono_ns();
+        cl->last_active_ns = nf_clock_monotonic();
         nf_rate_init(&cl->budget, NF_CONTROL_LIGHT_RATE, NF_CONTROL_LIGHT_BURST,
                      cl->last_active_ns);
         cl->prio = -1;

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "nf_log.h"
 #include "nf_metrics.h"
@@ -322,13 +321,6 @@ static void relist_arm(struct nf_daemon *d)
         nf_timer_arm(d->relist_timer, after);
 }
 
-static uint64_t real_ns(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * NF_NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
 /* Each poll ends with the metrics file, when configured; a failure is logged once. */
 static void metrics_file_update(struct nf_daemon *d)
 {
@@ -350,10 +342,10 @@ static void poll_once(struct nf_daemon *d);
 
 void nf_daemon_poll(struct nf_daemon *d)
 {
-        uint64_t t0 = real_ns();
+        uint64_t t0 = nf_clock_monotonic();
 
         poll_once(d);
-        d->last_poll_real_ns = real_ns() - t0;
+        d->last_poll_real_ns = nf_clock_monotonic() - t0;
         metrics_file_update(d);
 }
 
@@ -570,6 +562,7 @@ int nf_daemon_init_ops(struct nf_daemon *d, struct event_base *base, struct nf_c
 {
         struct nf_clock_spec clock;
         memset(d, 0, sizeof(*d));
+        d->wall = &nf_monotonic_clock;
         d->base = base;
         d->cfg = cfg;
         snprintf(d->config_path, sizeof(d->config_path), "%s", config_path);
@@ -612,6 +605,11 @@ int nf_daemon_init_ops(struct nf_daemon *d, struct event_base *base, struct nf_c
         nf_timer_arm(d->poll_timer, cfg->poll_ns);
         nf_timer_arm(d->pool_timer, cfg->pool.interval_ns);
         return 0;
+}
+
+void nf_daemon_set_wall(struct nf_daemon *d, const struct nf_clock *wall)
+{
+        d->wall = wall ? wall : &nf_monotonic_clock;
 }
 
 void nf_daemon_stop(struct nf_daemon *d)

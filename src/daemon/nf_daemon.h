@@ -108,11 +108,13 @@ struct nf_daemon {
         bool stopping;
         /* Bumped on every change status shows, so its reply can be kept between them. */
         uint64_t generation;
+        /* The real clock status_cache ages on (monotonic; nf_daemon_set_wall fakes it). */
+        const struct nf_clock *wall;
         struct {
                 char *text; /* the status result, serialised */
                 size_t len;
                 uint64_t generation;
-                uint64_t built_ns; /* monotonic: its times go stale too */
+                uint64_t built_ns; /* on wall: its times go stale too */
         } status_cache;
 };
 
@@ -146,6 +148,10 @@ static inline void nf_daemon_changed(struct nf_daemon *d)
 {
         d->generation++;
 }
+
+/* Ages the status cache on another clock (tests give a fake one); NULL: monotonic again.
+ * The mover's batches keep their own (nf_mover_set_wall). */
+void nf_daemon_set_wall(struct nf_daemon *d, const struct nf_clock *wall);
 
 /* Marks the daemon as stopping: no new batch starts. */
 void nf_daemon_stop(struct nf_daemon *d);

@@ -4,21 +4,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "nf_daemon.h"
 #include "nf_log.h"
 #include "nf_units.h"
-
-static uint64_t monotonic_ns(const struct nf_clock *clock)
-{
-        (void)clock;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * NF_NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
-static const struct nf_clock monotonic = {.now_ns = monotonic_ns};
 
 static void mover_run(struct nf_timer *t, void *arg);
 
@@ -26,7 +15,7 @@ int nf_mover_init(struct nf_mover *m, struct nf_daemon *d, struct nf_sched *sche
 {
         memset(m, 0, sizeof(*m));
         m->d = d;
-        m->wall = &monotonic;
+        m->wall = &nf_monotonic_clock;
         m->timer = nf_timer_new(sched, mover_run, m);
         return m->timer ? 0 : -ENOMEM;
 }
@@ -39,7 +28,7 @@ void nf_mover_fini(struct nf_mover *m)
 
 void nf_mover_set_wall(struct nf_mover *m, const struct nf_clock *wall)
 {
-        m->wall = wall ? wall : &monotonic;
+        m->wall = wall ? wall : &nf_monotonic_clock;
 }
 
 void nf_mover_set_rate(struct nf_mover *m, uint64_t rate, uint64_t burst, bool fresh)

@@ -3,7 +3,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
+
+#include "nf_sched.h"
 
 #ifdef NF_HAVE_SYSTEMD
 #include <systemd/sd-daemon.h>
@@ -21,11 +22,8 @@ void nf_notify_ready(const char *status)
 void nf_notify_reloading(void)
 {
         /* MONOTONIC_USEC lets newer managers pair RELOADING with the READY that follows. */
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
         sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
-                   (unsigned long long)ts.tv_sec * 1000000ull +
-                       (unsigned long long)ts.tv_nsec / 1000);
+                   (unsigned long long)(nf_clock_monotonic() / 1000));
 }
 
 void nf_notify_stopping(void)

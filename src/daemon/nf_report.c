@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "nf_proto.h"
@@ -139,9 +138,7 @@ json_t *nf_report_status(const struct nf_daemon *d)
 
 const char *nf_report_status_serialised(struct nf_daemon *d, size_t *len)
 {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        uint64_t now = (uint64_t)ts.tv_sec * NF_NS_PER_SEC + (uint64_t)ts.tv_nsec;
+        uint64_t now = d->wall->now_ns(d->wall);
         if (d->status_cache.text && d->status_cache.generation == d->generation &&
             now - d->status_cache.built_ns < NF_REPORT_STATUS_MAX_AGE) {
                 *len = d->status_cache.len;

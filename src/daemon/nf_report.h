@@ -10,7 +10,8 @@
 json_t *nf_report_status(const struct nf_daemon *d);
 
 /* The status serialised, kept until the daemon changes or it is NF_REPORT_STATUS_MAX_AGE
- * old (its times age too): the answer to a hammering monitor costs a copy. Owned by d. */
+ * old on d->wall (its times age too): the answer to a hammering monitor costs a copy. Owned by d.
+ */
 #define NF_REPORT_STATUS_MAX_AGE (100 * NF_NS_PER_MS)
 const char *nf_report_status_serialised(struct nf_daemon *d, size_t *len);
 json_t *nf_report_vm(const struct nf_daemon *d, const struct nf_guest *g);

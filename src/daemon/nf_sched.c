@@ -25,26 +25,33 @@ struct nf_sched {
         struct event_base *base;
         enum nf_sched_mode mode;
         double speed;
-        struct timespec start;
+        uint64_t start_ns; /* monotonic */
         uint64_t vnow;
         uint64_t seq;
         struct nf_timer *timers;
         struct nf_clock clock;
 };
 
-static uint64_t mono_ns(void)
+uint64_t nf_clock_monotonic(void)
 {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t)ts.tv_sec * NF_NS_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
+static uint64_t monotonic_now(const struct nf_clock *c)
+{
+        (void)c;
+        return nf_clock_monotonic();
+}
+
+const struct nf_clock nf_monotonic_clock = {.now_ns = monotonic_now};
+
 uint64_t nf_sched_now(const struct nf_sched *s)
 {
         if (s->mode == NF_SCHED_VIRTUAL)
                 return s->vnow;
-        uint64_t start = (uint64_t)s->start.tv_sec * NF_NS_PER_SEC + (uint64_t)s->start.tv_nsec;
-        uint64_t real = mono_ns() - start;
+        uint64_t real = nf_clock_monotonic() - s->start_ns;
         if (s->speed == 1.0)
                 return real;
         return (uint64_t)((double)real * s->speed);
@@ -63,7 +70,7 @@ struct nf_sched *nf_sched_new(struct event_base *base, enum nf_sched_mode mode, 
         s->base = base;
         s->mode = mode;
         s->speed = speed > 0 ? speed : 1.0;
-        clock_gettime(CLOCK_MONOTONIC, &s->start);
+        s->start_ns = nf_clock_monotonic();
         s->clock.now_ns = clock_now;
         s->clock.arg = s;
         return s;

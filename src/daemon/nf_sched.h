@@ -17,6 +17,11 @@ enum nf_sched_mode {
 struct nf_sched;
 struct nf_timer;
 
+/* CLOCK_MONOTONIC in nanoseconds: the one real clock the daemon reads. */
+uint64_t nf_clock_monotonic(void);
+/* The same as an nf_clock, the default for the hooks tests replace with a fake. */
+extern const struct nf_clock nf_monotonic_clock;
+
 typedef void (*nf_timer_cb)(struct nf_timer *t, void *arg);
 
 /* speed is daemon seconds per wall second (1 for real operation); ignored when virtual. */

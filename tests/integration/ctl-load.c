@@ -1,44 +1,15 @@
 /* ctl-load: hammers the control socket with many clients, or times one client's replies. */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "sockhelp.h"
+
 #define MAX_CLIENTS 1024
-
-static volatile sig_atomic_t done;
-
-static void on_term(int sig)
-{
-        (void)sig;
-        done = 1;
-}
-
-static double now_s(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int dial(const char *path)
-{
-        struct sockaddr_un sun = {.sun_family = AF_UNIX};
-        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-        snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-        if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-                fprintf(stderr, "ctl-load: %s: %s\n", path, strerror(errno));
-                exit(1);
-        }
-        return fd;
-}
 
 /* Counts the newlines in what fd has for us; -1 when it hung up. */
 static long drain(int fd)
@@ -72,13 +43,18 @@ static int hammer(const char *sock, int clients, const char *cmd, double seconds
         if (clients <= 0 || clients > MAX_CLIENTS)
                 return 2;
         for (int i = 0; i < clients; i++) {
-                fds[i] = (struct pollfd){.fd = dial(sock), .events = POLLIN};
-                if (write(fds[i].fd, req, (size_t)len) != len)
+                int fd = dial(sock);
+                if (fd < 0) {
+                        fprintf(stderr, "ctl-load: %s: %s\n", sock, strerror(-fd));
+                        return 1;
+                }
+                fds[i] = (struct pollfd){.fd = fd, .events = POLLIN};
+                if (write(fd, req, (size_t)len) != len)
                         return 1;
         }
         printf("ready\n");
         fflush(stdout);
-        while (!done && now_s() - t0 < seconds) {
+        while (!terminated && now_s() - t0 < seconds) {
                 if (poll(fds, (nfds_t)clients, 100) <= 0)
                         continue;
                 for (int i = 0; i < clients; i++) {
@@ -108,7 +84,7 @@ static int probe(const char *sock, const char *cmd, int samples, double interval
         if (samples <= 0 || !lat)
                 return 2;
         int n = 0;
-        for (; n < samples && !done; n++) {
+        for (; n < samples && !terminated; n++) {
                 struct timespec gap = {
                     .tv_sec = (time_t)(interval_ms / 1000),
                     .tv_nsec =
@@ -117,7 +93,9 @@ static int probe(const char *sock, const char *cmd, int samples, double interval
                 double t0 = now_s();
                 int fd = dial(sock);
                 long l = -1;
-                if (fd >= 0 && write(fd, req, (size_t)len) == len)
+                if (fd < 0)
+                        fprintf(stderr, "ctl-load: %s: %s\n", sock, strerror(-fd));
+                else if (write(fd, req, (size_t)len) == len)
                         while ((l = drain(fd)) == 0)
                                 ;
                 if (l < 0) {
@@ -148,8 +126,7 @@ static int probe(const char *sock, const char *cmd, int samples, double interval
  */
 int main(int argc, char **argv)
 {
-        signal(SIGTERM, on_term);
-        signal(SIGPIPE, SIG_IGN);
+        catch_term();
         if (argc == 6 && strcmp(argv[1], "hammer") == 0)
                 return hammer(argv[2], atoi(argv[3]), argv[4], atof(argv[5]));
         if (argc == 6 && strcmp(argv[1], "probe") == 0)

@@ -2,31 +2,15 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "sockhelp.h"
+
 #define MAX_CONNS 4096
-
-static volatile sig_atomic_t done;
-
-static void on_term(int sig)
-{
-        (void)sig;
-        done = 1;
-}
-
-static double now_s(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /*
  * Usage: hold-conns SOCKET IDLE HALF SECONDS
@@ -40,7 +24,6 @@ int main(int argc, char **argv)
 {
         static struct pollfd fds[MAX_CONNS];
         static int closed[MAX_CONNS], why[MAX_CONNS]; /* 1 timeout, 2 busy */
-        struct sockaddr_un sun = {.sun_family = AF_UNIX};
         int idle, half, n, opened = 0, nclosed = 0, timeouts = 0, busy = 0;
         double end;
 
@@ -51,18 +34,18 @@ int main(int argc, char **argv)
         idle = atoi(argv[2]);
         half = atoi(argv[3]);
         n = idle + half;
-        if (n <= 0 || n > MAX_CONNS || strlen(argv[1]) >= sizeof(sun.sun_path)) {
+        /* A path too long for sun_path is a usage error here, not a failed connection. */
+        if (n <= 0 || n > MAX_CONNS ||
+            strlen(argv[1]) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
                 fprintf(stderr, "hold-conns: bad arguments\n");
                 return 2;
         }
-        snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", argv[1]);
-        signal(SIGTERM, on_term);
-        signal(SIGPIPE, SIG_IGN);
+        catch_term();
         setvbuf(stdout, NULL, _IOLBF, 0);
         for (int i = 0; i < n; i++) {
-                int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-                if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-                        fprintf(stderr, "hold-conns: connection %d: %s\n", i, strerror(errno));
+                int fd = dial(argv[1]);
+                if (fd < 0) {
+                        fprintf(stderr, "hold-conns: connection %d: %s\n", i, strerror(-fd));
                         return 1;
                 }
                 if (i >= idle && write(fd, "{\"id\":1,\"cmd\":\"sta", 18) != 18) {
@@ -74,7 +57,7 @@ int main(int argc, char **argv)
         }
         printf("ready\n");
         end = now_s() + atof(argv[4]);
-        while (!done && nclosed < n && now_s() < end) {
+        while (!terminated && nclosed < n && now_s() < end) {
                 if (poll(fds, (nfds_t)n, 100) <= 0)
                         continue;
                 for (int i = 0; i < n; i++) {

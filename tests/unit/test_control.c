@@ -17,6 +17,7 @@
 #include "nf_daemon.h"
 #include "nf_log.h"
 #include "nf_proto.h"
+#include "nf_report.h"
 #include "nf_units.h"
 
 #define SEC NF_NS_PER_SEC
@@ -62,6 +63,18 @@ struct fixture {
         char path[64]; /* the config file reload reads */
 };
 
+/* The status cache ages on this clock, which only the tests move: how fast the machine
+ * runs them cannot decide whether a cached status answers. */
+static uint64_t fake_wall_ns;
+
+static uint64_t fake_wall_now(const struct nf_clock *c)
+{
+        (void)c;
+        return fake_wall_ns;
+}
+
+static const struct nf_clock fake_wall = {.now_ns = fake_wall_now};
+
 static int setup(void **state)
 {
         struct fixture *f = calloc(1, sizeof(*f));
@@ -80,6 +93,8 @@ static int setup(void **state)
         assert_non_null(f->base);
         if (nf_daemon_init(&f->d, f->base, cfg, f->path, err, sizeof(err)) != 0)
                 fail_msg("daemon: %s", err);
+        fake_wall_ns = 1000 * SEC;
+        nf_daemon_set_wall(&f->d, &fake_wall);
         *state = f;
         return 0;
 }
@@ -244,9 +259,18 @@ static void test_status_cache(void **state)
         assert_string_equal(status_state(f, a, sizeof(a)), "idle");
         const char *first = f->d.status_cache.text;
         assert_non_null(first);
-        /* Nothing changed: the same text answers. */
+        assert_int_equal(f->d.status_cache.built_ns, fake_wall_ns);
+        /* Nothing changed and it is not yet too old: the same text answers. */
+        fake_wall_ns += NF_REPORT_STATUS_MAX_AGE - 1;
         assert_string_equal(status_state(f, a, sizeof(a)), "idle");
         assert_ptr_equal(f->d.status_cache.text, first);
+        assert_int_equal(f->d.status_cache.built_ns, fake_wall_ns - NF_REPORT_STATUS_MAX_AGE + 1);
+        /* Nothing changed but its times have aged: built again (the old text is freed only
+         * after the new one is made, so a new pointer means a new build). */
+        fake_wall_ns += 1;
+        assert_string_equal(status_state(f, a, sizeof(a)), "idle");
+        assert_ptr_not_equal(f->d.status_cache.text, first);
+        assert_int_equal(f->d.status_cache.built_ns, fake_wall_ns);
         call_ok(f, "{\"id\":2,\"cmd\":\"pause\",\"name\":\"web1\"}", true, &reply);
         json_decref(reply);
         assert_string_equal(status_state(f, a, sizeof(a)), "paused");
