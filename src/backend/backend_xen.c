@@ -37,6 +37,12 @@ static const struct nf_key xen_keys[] = {
                  .min = 10 * NF_NS_PER_SEC, .max = 86400 * NF_NS_PER_SEC),
 };
 
+static const struct nf_key *xen_conf_keys(const char *kind, size_t *n)
+{
+        *n = kind ? 0 : sizeof(xen_keys) / sizeof(xen_keys[0]);
+        return kind ? NULL : xen_keys;
+}
+
 struct xen_backend {
         struct nf_backend base; /* first: the daemon reaches ops through it */
         struct nf_clock clock;
@@ -666,6 +672,7 @@ const struct nf_backend_ops nf_backend_xen_ops = {
     .reload = xen_reload,
     .describe = xen_describe,
     .conf_sections = "xen",
+    .conf_keys = xen_conf_keys,
     .conf_new = xen_conf_new,
     .conf_free = xen_conf_free,
     .conf_key = xen_conf_key,

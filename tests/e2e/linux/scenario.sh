@@ -72,6 +72,8 @@ config() { # config FILE VM-SECTION-LINES...: a linux backend config with these 
                 echo "rate_limit = 0"
                 echo "batch_time = ${BATCH_TIME:-50ms}"
                 echo "log_level = ${LOG_LEVEL:-info}"
+                echo "[linux]"
+                echo "scan = ${SCAN:-full}"
                 echo "[defaults]"
                 echo "mode = threshold"
                 echo "threshold = 5%"
