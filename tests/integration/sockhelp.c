@@ -20,7 +20,12 @@ static void on_term(int sig)
 
 void catch_term(void)
 {
-        signal(SIGTERM, on_term);
+        /* SA_RESTART: a request in flight when SIGTERM comes is finished, not cut short
+         * (signal() under strict POSIX would neither restart nor stay installed). */
+        struct sigaction sa = {.sa_handler = on_term, .sa_flags = SA_RESTART};
+
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGTERM, &sa, NULL);
         signal(SIGPIPE, SIG_IGN);
 }
 
