@@ -9,7 +9,8 @@ mib_per_s() { awk -v p="$1" -v ms="$2" 'BEGIN { printf "%.1f", ms ? p / 256 / (m
 #     vary by 2x from one run to the next. numaflipd's time is its plan's own (first batch
 #     to last); migratepages' is the tool's run. threshold = 100% never triggers by itself,
 #     so only the operator's request moves anything. ctl-load probes status every 20 ms all
-#     through numaflipd's moves, connecting as numaflipctl does.
+#     through both tools' moves (connecting as numaflipctl does), so both share the
+#     machine with the same load.
 median3() { echo "$@" | tr ' ' '\n' | sort -n | sed -n 2p; }
 
 bench_migrate() {
@@ -21,12 +22,17 @@ bench_migrate() {
         mp_rates="" nf_rates="" worst=0
         for round in 1 2 3; do
                 before=$(node_pages $WPID 1)
+                # The same load on the machine as numaflipd's moves have: the probe.
+                ctl-load probe $SOCK status 100000 20 >/tmp/probe-mp.out 2>&1 &
+                PROBE=$!
                 t0=$(now_ms)
                 migratepages $WPID 1 0
                 t1=$(now_ms)
+                kill -TERM $PROBE
+                wait $PROBE
                 pages=$((before - $(node_pages $WPID 1)))
                 ms=$((t1 - t0))
-                echo "BENCH migrate round=$round tool=migratepages pages=$pages ms=$ms MiB_per_s=$(mib_per_s $pages $ms)"
+                echo "BENCH migrate round=$round tool=migratepages pages=$pages ms=$ms MiB_per_s=$(mib_per_s $pages $ms) (status meanwhile: $(cat /tmp/probe-mp.out))"
                 mp_rates="$mp_rates $(mib_per_s $pages $ms)"
 
                 migratepages $WPID 0 1

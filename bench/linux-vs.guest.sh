@@ -22,8 +22,10 @@ vs_run() { # vs_run NAME
                 numad -F >/tmp/numad.out 2>&1 &
                 MPID=$!
                 ;;
-        numaflipd)
-                config /tmp/vs.conf "[vm work]" "pidfile = /tmp/vs.pid"
+        numaflipd-full | numaflipd-sample)
+                # Threshold mode (5%, target 2%), polling every second; the two ways of
+                # observing the guest differ in the daemon's CPU.
+                SCAN=${how#numaflipd-} config /tmp/vs.conf "[vm work]" "pidfile = /tmp/vs.pid"
                 start_daemon /tmp/vs.conf
                 MPID=$DPID
                 ;;
@@ -47,9 +49,9 @@ vs_run() { # vs_run NAME
         wait $WPID
         case $how in
         numad) kill -TERM $MPID; wait $MPID 2>/dev/null ;;
-        numaflipd) stop_daemon ;;
+        numaflipd-*) stop_daemon ;;
         esac
         echo 0 >/proc/sys/kernel/numa_balancing
 }
 
-for how in nothing balancing numad numaflipd; do vs_run $how; done
+for how in nothing balancing numad numaflipd-full numaflipd-sample; do vs_run $how; done
