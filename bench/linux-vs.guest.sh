@@ -19,8 +19,16 @@ vs_run() { # vs_run NAME
         case $how in
         balancing) echo 1 >/proc/sys/kernel/numa_balancing ;;
         numad)
-                numad -F >/tmp/numad.out 2>&1 &
-                MPID=$!
+                # numad daemonizes itself (it has no foreground option) and logs to
+                # /var/log/numad.log; "numad -i 0" is its documented way to stop.
+                mkdir -p /var/log /var/run
+                # numad 0.5 leaves every process whose memory is not bound alone until
+                # the machine has been up 5 minutes (its first bind time stamp is 0 and
+                # it waits 300 s after a bind): a freshly booted VM must wait that out.
+                while [ "$(cut -d. -f1 /proc/uptime)" -lt 310 ]; do sleep 5; done
+                numad >/tmp/numad.out 2>&1
+                wait_until 10 pidof numad >/dev/null || fail "numad did not start: $(cat /tmp/numad.out)"
+                MPID=$(pidof numad)
                 ;;
         numaflipd-full | numaflipd-sample)
                 # Threshold mode (5%, target 2%), polling every second; the two ways of
@@ -48,10 +56,14 @@ vs_run() { # vs_run NAME
         kill -TERM $WPID
         wait $WPID
         case $how in
-        numad) kill -TERM $MPID; wait $MPID 2>/dev/null ;;
+        numad)
+                numad -i 0 >/dev/null 2>&1
+                wait_until 20 sh -c "! kill -0 $MPID 2>/dev/null" || kill -TERM $MPID
+                sed 's/^/  numad: /' /var/log/numad.log 2>/dev/null | tail -n 5
+                ;;
         numaflipd-*) stop_daemon ;;
         esac
         echo 0 >/proc/sys/kernel/numa_balancing
 }
 
-for how in nothing balancing numad numaflipd-full numaflipd-sample; do vs_run $how; done
+for how in nothing balancing numaflipd-full numaflipd-sample numad; do vs_run $how; done
