@@ -800,8 +800,7 @@ static int move_batch(void *arg, const struct lx_range *r, size_t n, void **addr
                         if ((rc = query(arg, per - 1, blk, mv->status)) < 0)
                                 goto out;
                         for (size_t p = 0; p < per - 1; p++)
-                                if (mv->status[p] >= 0 && mv->status[p] < NF_MAX_NODES &&
-                                    (from & NF_NODE_BIT(mv->status[p])))
+                                if (lx_on(mv->status[p], from))
                                         addrs[rest++] = blk[p];
                 }
                 i = j;
@@ -900,8 +899,7 @@ static int linux_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from,
                 if (k && (rc = query(arg, k, tail, tail_st)) < 0)
                         goto out;
                 for (size_t i = 0; i < k; i++)
-                        if (tail_st[i] >= 0 && tail_st[i] < NF_MAX_NODES &&
-                            (from & NF_NODE_BIT(tail_st[i])))
+                        if (lx_on(tail_st[i], from))
                                 tail[ntail++] = tail[i];
                 cursor->pos[0] = end;
         }

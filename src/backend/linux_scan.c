@@ -215,8 +215,7 @@ int lx_collect(const struct lx_range *r, size_t n, nf_nodemask_t from, uint64_t 
                                 if ((rc = q(arg, 2, ends, st)) < 0)
                                         return rc;
                                 looked += 2;
-                                if (st[0] == st[1] && st[0] >= 0 && st[0] < NF_MAX_NODES &&
-                                    (from & NF_NODE_BIT(st[0]))) {
+                                if (st[0] == st[1] && lx_on(st[0], from)) {
                                         for (uint64_t p = 0; p < LX_HUGE_SIZE; p += PAGE)
                                                 addrs[got++] = (void *)(uintptr_t)(a + p);
                                         a += LX_HUGE_SIZE;
@@ -233,8 +232,7 @@ int lx_collect(const struct lx_range *r, size_t n, nf_nodemask_t from, uint64_t 
                                 return rc;
                         size_t j;
                         for (j = 0; j < k && got < max; j++)
-                                if (status[j] >= 0 && status[j] < NF_MAX_NODES &&
-                                    (from & NF_NODE_BIT(status[j])))
+                                if (lx_on(status[j], from))
                                         addrs[got++] = ask[j];
                         /* Only what was looked at is passed: the rest of a chunk is asked
                          * again next time. */

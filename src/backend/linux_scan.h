@@ -50,6 +50,12 @@ struct lx_scan_result {
 int lx_scan_full(const struct lx_range *r, size_t n, unsigned nr_nodes, lx_query_fn q, void *arg,
                  struct lx_scan_result *res);
 
+/* Whether a move_pages(2) status (a node, or a negative errno) is one of the nodes in mask. */
+static inline bool lx_on(int status, nf_nodemask_t mask)
+{
+        return status >= 0 && status < NF_MAX_NODES && (mask & NF_NODE_BIT(status));
+}
+
 /* A seeded generator, so a sample is random but a test is repeatable. */
 struct lx_rng {
         uint64_t state;
