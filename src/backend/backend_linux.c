@@ -633,8 +633,8 @@ static int move_errno(int rc, struct nf_migrate_result *res)
         return rc == -ENOENT ? -ESRCH : rc;
 }
 
-/* Scratch for one migrate call's moves: status, target and -EBUSY indexes per page
- * (room for the batch), and a chunk's re-queries. */
+/* Scratch for one migrate call's moves: status, target (every entry the target node) and
+ * -EBUSY indexes per page (room for the batch), and a chunk's re-queries. */
 struct lx_moves {
         int *status, *nodes;
         size_t *busy;
@@ -647,8 +647,6 @@ struct lx_moves {
 static int move_list(void *arg, void **addrs, size_t count, unsigned to, struct lx_moves *mv,
                      struct nf_migrate_result *res)
 {
-        for (size_t i = 0; i < count; i++)
-                mv->nodes[i] = (int)to;
         /* In chunks, so one call never holds the target's pages for long. */
         for (size_t done = 0; done < count;) {
                 size_t k = count - done < LX_MOVE_CHUNK ? count - done : LX_MOVE_CHUNK;
@@ -903,6 +901,8 @@ static int linux_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from,
                                 tail[ntail++] = tail[i];
                 cursor->pos[0] = end;
         }
+        for (size_t i = 0; i < max; i++)
+                nodes[i] = (int)to;
         struct lx_moves mv = {status, nodes, busy, again, again_st};
         uint64_t stop;
         if ((rc = move_batch(arg, r, n, addrs, got, from, to, &steps, &mv, res, &stop)) < 0)
