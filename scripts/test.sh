@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds numaflip and runs the whole test suite: once as built (gcc -O2, -Werror, with
 # the E2E layer where the machine can run it), the unit tests of a clang -O2 build, once
-# under ASan+UBSan at -O0, the unit tests under valgrind, and the fuzzers (clang -O0).
+# under ASan+UBSan at -O0, the unit tests under valgrind, the threaded mover tests under
+# ThreadSanitizer, and the fuzzers (clang -O0).
 # Ends with one line: N passed, N failed, N skipped.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -94,7 +95,17 @@ if [ -d build/default ] && command -v valgrind >/dev/null; then
                 -T memcheck
 fi
 
-# 5. The libFuzzer harnesses, NF_FUZZ_SECONDS each, where clang can build them (-O0,
+# 5. ThreadSanitizer over the tests whose daemon runs migrate calls on its worker thread.
+if command -v clang >/dev/null; then
+        if build tsan -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+                -DCMAKE_C_FLAGS=-fsanitize=thread -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread; then
+                TSAN_OPTIONS=halt_on_error=1 run_ctest tsan build/tsan -R '^test_mover$'
+        fi
+else
+        echo "==> tsan: skipped, clang is not installed"
+fi
+
+# 6. The libFuzzer harnesses, NF_FUZZ_SECONDS each, where clang can build them (-O0,
 #    so clang's unoptimised build is warning-free too).
 if command -v clang >/dev/null; then
         if build fuzz -DCMAKE_C_COMPILER=clang -DNF_FUZZ=ON -DNF_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug; then

@@ -22,6 +22,10 @@ enum nf_backend_cap {
         NF_CAP_MIGRATE = 1u << 1, /* move a guest's pages between nodes */
         NF_CAP_POOL = 1u << 2,    /* flip pools per node */
         NF_CAP_WATCH = 1u << 3,   /* an fd that becomes readable when guests come and go */
+        /* migrate() may run on a thread of its own while the loop goes on calling every
+         * other op but close (one migrate at a time): a slow host's batch then does not
+         * hold up the control socket. Not shown in status: how, not what. */
+        NF_CAP_MIGRATE_THREAD = 1u << 4,
 };
 
 struct nf_node_info {

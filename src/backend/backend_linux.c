@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <numa.h>
 #include <numaif.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,7 +172,11 @@ struct known {
 
 struct linux_backend {
         struct nf_backend base; /* first: the daemon reaches ops through it */
-        struct lx_conf *conf;   /* a copy of the config's */
+        /* migrate runs on the daemon's worker thread (NF_CAP_MIGRATE_THREAD): what it
+         * reads that other ops replace, known and conf, is swapped and read under lock.
+         * Every other op runs on the loop's thread. */
+        pthread_mutex_t lock;
+        struct lx_conf *conf; /* a copy of the config's */
         unsigned nr_nodes;
         unsigned nr_cpus;
         int *cpu_node;
@@ -287,16 +292,19 @@ static int proc_start(uint32_t pid, uint64_t *start, char *comm, size_t commlen)
 /* -ESRCH unless pid is still the process that was listed. */
 static int check_known(struct linux_backend *lb, uint32_t pid)
 {
-        uint64_t start;
+        uint64_t start, want = 0;
+        bool listed = false;
 
-        for (size_t i = 0; i < lb->nr_known; i++) {
-                if (lb->known[i].pid != pid)
-                        continue;
-                if (proc_start(pid, &start, NULL, 0) < 0 || start != lb->known[i].start)
-                        return -ESRCH; /* gone, or the pid taken by another process */
-                return 0;
-        }
-        return -ESRCH;
+        pthread_mutex_lock(&lb->lock);
+        for (size_t i = 0; i < lb->nr_known && !listed; i++)
+                if (lb->known[i].pid == pid) {
+                        listed = true;
+                        want = lb->known[i].start;
+                }
+        pthread_mutex_unlock(&lb->lock);
+        if (!listed || proc_start(pid, &start, NULL, 0) < 0 || start != want)
+                return -ESRCH; /* gone, or the pid taken by another process */
+        return 0;
 }
 
 static int query(void *arg, size_t count, void **addrs, int *status)
@@ -387,6 +395,7 @@ static int linux_open(const struct nf_backend_env *env, struct nf_backend **out,
         if (!lb)
                 return nf_err(-ENOMEM, err, errlen, "out of memory");
         lb->base.ops = &nf_backend_linux_ops;
+        pthread_mutex_init(&lb->lock, NULL);
         lb->conf = conf_copy(env ? env->conf : NULL);
         max = numa_max_node() + 1;
         lb->nr_nodes = max > NF_MAX_NODES ? NF_MAX_NODES : (unsigned)max;
@@ -418,13 +427,16 @@ static void linux_close(struct nf_backend *be)
         linux_conf_free(lb->conf);
         free(lb->cpu_node);
         free(lb->known);
+        pthread_mutex_destroy(&lb->lock);
         free(lb);
 }
 
 static unsigned linux_caps(const struct nf_backend *be)
 {
         (void)be;
-        return NF_CAP_OBSERVE | NF_CAP_MIGRATE; /* no flip pools on Linux */
+        /* No flip pools on Linux. A migrate call can take a whole batch budget in
+         * move_pages(2) alone, which need not hold up the loop. */
+        return NF_CAP_OBSERVE | NF_CAP_MIGRATE | NF_CAP_MIGRATE_THREAD;
 }
 
 static int linux_topology(struct nf_backend *be, struct nf_topology *topo)
@@ -577,9 +589,11 @@ static int linux_list_guests(struct nf_backend *be, struct nf_guest_info *buf, s
                 (*n)++;
         }
         closedir(dir);
+        pthread_mutex_lock(&lb->lock);
         free(lb->known);
         lb->known = known;
         lb->nr_known = nk;
+        pthread_mutex_unlock(&lb->lock);
         return 0;
 }
 
@@ -619,7 +633,10 @@ static uint64_t room(struct linux_backend *lb, unsigned to)
         if (numa_node_size64((int)to, &freeb) < 0 || freeb <= 0)
                 return 0;
         uint64_t freep = (uint64_t)freeb / NF_PAGE_SIZE;
-        return freep > lb->conf->watermark_pages ? freep - lb->conf->watermark_pages : 0;
+        pthread_mutex_lock(&lb->lock);
+        uint64_t keep = lb->conf->watermark_pages;
+        pthread_mutex_unlock(&lb->lock);
+        return freep > keep ? freep - keep : 0;
 }
 
 static int move_errno(int rc, struct nf_migrate_result *res)
@@ -946,8 +963,11 @@ static int linux_reload(struct nf_backend *be, const void *conf, char *err, size
 
         if (!c)
                 return nf_err(-ENOMEM, err, errlen, "out of memory");
-        linux_conf_free(lb->conf);
+        pthread_mutex_lock(&lb->lock);
+        struct lx_conf *was = lb->conf;
         lb->conf = c;
+        pthread_mutex_unlock(&lb->lock);
+        linux_conf_free(was);
         describe_config(lb);
         return 0;
 }

@@ -620,6 +620,7 @@ void nf_daemon_stop(struct nf_daemon *d)
 
 void nf_daemon_fini(struct nf_daemon *d)
 {
+        nf_mover_stop(&d->mover); /* a batch in flight ends before its plan does */
         for (size_t i = 0; i < d->nr_guests; i++)
                 if (d->guests[i].plan.active)
                         nf_mover_end(&d->mover, &d->guests[i], false, "daemon stopping");

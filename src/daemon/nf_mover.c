@@ -17,11 +17,17 @@ int nf_mover_init(struct nf_mover *m, struct nf_daemon *d, struct nf_sched *sche
         m->d = d;
         m->wall = &nf_monotonic_clock;
         m->timer = nf_timer_new(sched, mover_run, m);
-        return m->timer ? 0 : -ENOMEM;
+        if (!m->timer)
+                return -ENOMEM;
+        if (d->caps & NF_CAP_MIGRATE_THREAD)
+                return nf_worker_new(d->base, &m->worker);
+        return 0;
 }
 
 void nf_mover_fini(struct nf_mover *m)
 {
+        nf_worker_free(m->worker);
+        m->worker = NULL;
         nf_timer_free(m->timer);
         m->timer = NULL;
 }
@@ -52,6 +58,14 @@ void nf_mover_stop(struct nf_mover *m)
         m->stopping = true;
         if (m->timer)
                 nf_timer_cancel(m->timer);
+        /* Bounded by the batch's time budget; its pages are counted before the backend
+         * closes. */
+        nf_worker_wait(m->worker);
+}
+
+bool nf_mover_busy(const struct nf_mover *m)
+{
+        return nf_worker_busy(m->worker);
 }
 
 void nf_mover_start(struct nf_mover *m, struct nf_guest *g, const struct nf_decision *dec)
@@ -71,6 +85,7 @@ void nf_mover_start(struct nf_mover *m, struct nf_guest *g, const struct nf_deci
         g->plan.trigger = dec->trigger;
         g->plan.goal = dec->pages;
         g->plan.started_ns = nf_daemon_now(d);
+        g->plan.serial = ++m->serial;
         g->plan.target_node = to;
         g->plan.batch_cap = g->params.batch_pages < NF_MOVER_FIRST_BATCH ? g->params.batch_pages
                                                                          : NF_MOVER_FIRST_BATCH;
@@ -152,47 +167,77 @@ static void pace(struct nf_plan *pl, uint64_t took, uint64_t budget, uint64_t ba
                 pl->batch_cap = pl->batch_cap * 2 < batch_pages ? pl->batch_cap * 2 : batch_pages;
 }
 
-/* Runs one batch of g's plan of pages pages. */
-static void run_batch(struct nf_mover *m, struct nf_guest *g, uint64_t pages)
+/* The backend call itself: on the loop, or alone on the worker's thread. */
+static void batch_work(void *arg)
+{
+        struct nf_batch *b = arg;
+
+        uint64_t t0 = b->wall->now_ns(b->wall);
+        b->rc = b->be->ops->migrate(b->be, b->id, b->from, b->to, b->pages, &b->cursor, &b->res);
+        b->took = b->wall->now_ns(b->wall) - t0;
+}
+
+static struct nf_guest *guest_by_id(struct nf_daemon *d, uint32_t id)
+{
+        for (size_t i = 0; i < d->nr_guests; i++)
+                if (d->guests[i].info.id == id)
+                        return &d->guests[i];
+        return NULL;
+}
+
+/* Counts what batch b did and decides how its plan goes on. The guest may have gone, or
+ * its plan ended or been replaced, while b ran off the loop: the pages it moved are
+ * counted all the same, but only its own plan is steered by it. */
+static void batch_end(struct nf_mover *m, struct nf_batch *b)
 {
         nf_daemon_changed(m->d);
         struct nf_daemon *d = m->d;
-        struct nf_plan *pl = &g->plan;
-        struct nf_migrate_result res;
-        struct nf_migrate_cursor before = pl->cursor;
-        uint64_t now = nf_daemon_now(d);
-        nf_nodemask_t from = nf_placement_remote_mask(g->home, d->topo.nr_nodes);
+        struct nf_migrate_result res = b->res;
+        struct nf_guest *g = guest_by_id(d, b->id);
+        uint64_t pages = b->pages, took = b->took;
+        int rc = b->rc;
 
-        memset(&res, 0, sizeof(res));
-        pl->cursor.budget_ns = d->cfg->batch_time_ns;
-        uint64_t t0 = m->wall->now_ns(m->wall);
-        int rc = d->be->ops->migrate(d->be, g->info.id, from, (unsigned)pl->target_node, pages,
-                                     &pl->cursor, &res);
-        uint64_t took = m->wall->now_ns(m->wall) - t0;
         /* A huge page cut by the batch's end moves whole: counted, but no more than
          * one huge page beyond the ask is believed. */
         if (res.moved > pages + NF_HUGE_PAGES - 1)
                 res.moved = pages + NF_HUGE_PAGES - 1;
-        pl->batches++;
-        pl->tried += pages;
-        pl->moved += res.moved;
-        pl->skipped += res.skipped;
-        pl->failed += res.failed;
+        d->totals.pages_moved += res.moved;
+        d->totals.pages_skipped += res.skipped;
+        d->totals.pages_failed += res.failed;
+        if (!g) {
+                nf_debug("guest %u went while a batch ran: %llu pages moved", b->id,
+                         (unsigned long long)res.moved);
+                return;
+        }
         g->n.batches++;
         g->n.pages_tried += pages;
         g->n.pages_moved += res.moved;
         g->n.pages_skipped += res.skipped;
         g->n.pages_failed += res.failed;
-        d->totals.pages_moved += res.moved;
-        d->totals.pages_skipped += res.skipped;
-        d->totals.pages_failed += res.failed;
         g->n.last_batch_real_ns = took;
         if (took > g->n.max_batch_real_ns)
                 g->n.max_batch_real_ns = took;
+        nf_rate_consume(&g->rate, res.moved * NF_PAGE_SIZE, b->now);
+        nf_rate_consume(&m->rate, res.moved * NF_PAGE_SIZE, b->now);
+        if (rc == -EOPNOTSUPP) {
+                refuse(m, g, res.why); /* the guest's, whatever became of the plan */
+                return;
+        }
+        struct nf_plan *pl = &g->plan;
+        if (!pl->active || pl->serial != b->serial) {
+                nf_debug("%s: a batch of an ended plan moved %llu pages", g->info.name,
+                         (unsigned long long)res.moved);
+                return;
+        }
+        struct nf_migrate_cursor before = pl->cursor;
+        pl->cursor = b->cursor;
+        pl->batches++;
+        pl->tried += pages;
+        pl->moved += res.moved;
+        pl->skipped += res.skipped;
+        pl->failed += res.failed;
         pace(pl, took, d->cfg->batch_time_ns, g->params.batch_pages,
              pages >= pl->batch_cap && res.moved + res.skipped + res.failed >= pages);
-        nf_rate_consume(&g->rate, res.moved * NF_PAGE_SIZE, now);
-        nf_rate_consume(&m->rate, res.moved * NF_PAGE_SIZE, now);
         pl->goal = pl->goal > res.moved ? pl->goal - res.moved : 0;
         char tk[32];
         nf_debug("%s: batch %llu: %llu of %llu pages moved to node %d, %llu skipped, %llu failed, "
@@ -209,8 +254,6 @@ static void run_batch(struct nf_mover *m, struct nf_guest *g, uint64_t pages)
                 snprintf(g->last_error, sizeof(g->last_error),
                          "node %d is out of free memory; backing off", pl->target_node);
                 nf_mover_end(m, g, false, g->last_error);
-        } else if (rc == -EOPNOTSUPP) {
-                refuse(m, g, res.why);
         } else if (rc < 0) {
                 snprintf(g->last_error, sizeof(g->last_error), "migrate failed: %s", strerror(-rc));
                 nf_mover_end(m, g, false, g->last_error);
@@ -231,6 +274,58 @@ static void run_batch(struct nf_mover *m, struct nf_guest *g, uint64_t pages)
          * call starts another). */
 }
 
+/* The worker's side: m->batch is its alone until batch_done. */
+static void batch_off_loop(void *arg)
+{
+        struct nf_mover *m = arg;
+
+        batch_work(&m->batch);
+}
+
+static void batch_done(void *arg)
+{
+        struct nf_mover *m = arg;
+
+        batch_end(m, &m->batch);
+        nf_mover_kick(m);
+}
+
+/* Sets up one batch of g's plan of pages pages in b. */
+static void batch_begin(struct nf_mover *m, struct nf_guest *g, uint64_t pages, struct nf_batch *b)
+{
+        struct nf_daemon *d = m->d;
+
+        memset(b, 0, sizeof(*b));
+        b->be = d->be;
+        b->wall = m->wall;
+        b->id = g->info.id;
+        b->serial = g->plan.serial;
+        b->from = nf_placement_remote_mask(g->home, d->topo.nr_nodes);
+        b->to = (unsigned)g->plan.target_node;
+        b->pages = pages;
+        b->now = nf_daemon_now(d);
+        b->cursor = g->plan.cursor;
+        b->cursor.budget_ns = d->cfg->batch_time_ns;
+}
+
+/* Runs one batch of g's plan: off the loop when the backend allows it (the loop hears
+ * when it is done), else here. */
+static void run_batch(struct nf_mover *m, struct nf_guest *g, uint64_t pages)
+{
+        if (m->worker) {
+                batch_begin(m, g, pages, &m->batch);
+                int rc = nf_worker_submit(m->worker, batch_off_loop, batch_done, m);
+                if (rc == 0)
+                        return;
+                nf_warn("cannot run a batch off the loop (%s): running it here", strerror(-rc));
+        }
+        struct nf_batch b;
+        batch_begin(m, g, pages, &b);
+        batch_work(&b);
+        batch_end(m, &b);
+        nf_mover_kick(m);
+}
+
 static void mover_run(struct nf_timer *t, void *arg)
 {
         (void)t;
@@ -239,8 +334,8 @@ static void mover_run(struct nf_timer *t, void *arg)
         uint64_t now = nf_daemon_now(d), wait = UINT64_MAX;
         size_t n = d->nr_guests;
 
-        if (m->stopping)
-                return;
+        if (m->stopping || nf_mover_busy(m))
+                return; /* a batch in flight kicks the mover when it is done */
         /* Round-robin: one batch per turn, so guests share the mover and the loop
          * gets back to the control socket between batches. */
         for (size_t k = 0; k < n; k++) {
@@ -269,7 +364,6 @@ static void mover_run(struct nf_timer *t, void *arg)
                 }
                 m->next = (i + 1) % n;
                 run_batch(m, g, want);
-                nf_mover_kick(m);
                 return;
         }
         if (wait != UINT64_MAX)

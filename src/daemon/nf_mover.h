@@ -10,6 +10,7 @@
 #include "nf_policy.h"
 #include "nf_rate.h"
 #include "nf_sched.h"
+#include "nf_worker.h"
 
 /* A plan's first batch, in pages: a plan starts this small and doubles while batches
  * take well under batch_time, so not even its first batch keeps the loop (and the control
@@ -30,10 +31,28 @@ struct nf_plan {
         uint64_t failed;  /* pages the backend could not move this time */
         uint64_t batches;
         uint64_t started_ns;
+        uint64_t serial; /* tells this plan from a later one of the same guest */
         int target_node;
         uint64_t batch_cap;              /* pages per batch now: the batch size, halved while
                                             batches overrun batch_time */
         struct nf_migrate_cursor cursor; /* the backend's place in its scan of the guest */
+};
+
+/* One backend migrate call: set up on the loop, run there or on the worker's thread
+ * (which then touches nothing else), and accounted on the loop. */
+struct nf_batch {
+        struct nf_backend *be;
+        const struct nf_clock *wall;
+        uint32_t id;
+        uint64_t serial; /* the plan it belongs to */
+        nf_nodemask_t from;
+        unsigned to;
+        uint64_t pages;
+        uint64_t now; /* daemon time when it started */
+        struct nf_migrate_cursor cursor;
+        int rc;
+        struct nf_migrate_result res;
+        uint64_t took; /* on wall */
 };
 
 struct nf_mover {
@@ -43,9 +62,13 @@ struct nf_mover {
         struct nf_rate rate;         /* over all guests */
         const struct nf_clock *wall; /* what a batch's time bound is measured on */
         bool stopping;
+        uint64_t serial;          /* plans started so far */
+        struct nf_worker *worker; /* when the backend's migrate may run off the loop */
+        struct nf_batch batch;    /* the one in flight on the worker */
 };
 
-/* Sets the mover up on d's scheduler; batches are timed on the monotonic clock. */
+/* Sets the mover up on d's scheduler; batches are timed on the monotonic clock, and run on
+ * a thread of their own when d's backend allows it (NF_CAP_MIGRATE_THREAD). */
 int nf_mover_init(struct nf_mover *m, struct nf_daemon *d, struct nf_sched *sched);
 void nf_mover_fini(struct nf_mover *m);
 
@@ -63,7 +86,10 @@ void nf_mover_end(struct nf_mover *m, struct nf_guest *g, bool completed, const 
 /* Looks at the plans again on the next loop turn (after resume, say). */
 void nf_mover_kick(struct nf_mover *m);
 
-/* Daemon stopping: no batch runs any more. */
+/* Daemon stopping: no batch starts any more, and one in flight is waited for. */
 void nf_mover_stop(struct nf_mover *m);
+
+/* A batch is running off the loop. */
+bool nf_mover_busy(const struct nf_mover *m);
 
 #endif

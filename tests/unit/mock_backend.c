@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct mock mock;
@@ -21,8 +22,14 @@ void mock_reset(unsigned caps)
         if (mock.pipe[0] > 0) {
                 close(mock.pipe[0]);
                 close(mock.pipe[1]);
+                sem_destroy(&mock.at_gate);
+                sem_destroy(&mock.gate);
+                sem_destroy(&mock.left);
         }
         memset(&mock, 0, sizeof(mock));
+        sem_init(&mock.at_gate, 0, 0);
+        sem_init(&mock.gate, 0, 0);
+        sem_init(&mock.left, 0, 0);
         mock.be.ops = &mock_ops;
         mock.caps = caps;
         mock.wall.now_ns = mock_wall_now;
@@ -144,19 +151,24 @@ static void vanish(int i)
         mock.nr--;
 }
 
-static int m_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from, unsigned to,
-                     uint64_t max, struct nf_migrate_cursor *cursor, struct nf_migrate_result *res)
+void mock_open_gate(void)
 {
-        (void)be;
+        sem_post(&mock.gate);
+}
+
+static int migrate_step(uint32_t id, nf_nodemask_t from, unsigned to, uint64_t max,
+                        struct nf_migrate_cursor *cursor, struct nf_migrate_result *res,
+                        struct mock_step st, bool scripted)
+{
         int i = mock_find(id);
-        struct mock_step st = {.moved = max};
-        bool scripted = mock.next_step < mock.nr_steps;
 
         if (mock.nr_calls < MOCK_STEPS)
-                mock.calls[mock.nr_calls++] = (struct mock_call){
-                    .id = id, .max = max, .from = from, .to = to, .cursor = *cursor};
-        if (scripted)
-                st = mock.script[mock.next_step++];
+                mock.calls[mock.nr_calls++] = (struct mock_call){.id = id,
+                                                                 .max = max,
+                                                                 .from = from,
+                                                                 .to = to,
+                                                                 .cursor = *cursor,
+                                                                 .thread = pthread_self()};
         memset(res, 0, sizeof(*res));
         mock.wall_ns += st.took_ns;
         if (i < 0)
@@ -180,6 +192,32 @@ static int m_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from, uns
         if (st.vanish)
                 vanish(i);
         return st.rc;
+}
+
+static int m_migrate(struct nf_backend *be, uint32_t id, nf_nodemask_t from, unsigned to,
+                     uint64_t max, struct nf_migrate_cursor *cursor, struct nf_migrate_result *res)
+{
+        (void)be;
+        struct mock_step st = {.moved = max};
+        bool scripted = mock.next_step < mock.nr_steps;
+
+        if (scripted && mock.script[mock.next_step].gate) {
+                /* Not for ever: a call made on the test's own thread (a daemon that
+                 * does not run it off the loop) goes on after 5 s, and the test fails
+                 * on what it then sees rather than hanging. */
+                struct timespec until;
+                clock_gettime(CLOCK_REALTIME, &until);
+                until.tv_sec += 5;
+                sem_post(&mock.at_gate);
+                while (sem_timedwait(&mock.gate, &until) < 0 && errno == EINTR)
+                        ;
+        }
+        if (scripted)
+                st = mock.script[mock.next_step++];
+        int rc = migrate_step(id, from, to, max, cursor, res, st, scripted);
+        if (st.gate)
+                sem_post(&mock.left);
+        return rc;
 }
 
 static int m_pool_get(struct nf_backend *be, unsigned node, struct nf_pool_info *info)

@@ -3,6 +3,8 @@
 #ifndef MOCK_BACKEND_H
 #define MOCK_BACKEND_H
 
+#include <pthread.h>
+#include <semaphore.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -22,6 +24,7 @@ struct mock_step {
         const char *why;  /* for -EOPNOTSUPP */
         bool vanish;      /* the guest is gone after this call */
         uint64_t over;    /* pages moved beyond the ask (a huge page moving whole) */
+        bool gate;        /* waits for mock_open_gate() first (a call off the loop) */
 };
 
 struct mock_call {
@@ -30,6 +33,7 @@ struct mock_call {
         nf_nodemask_t from;
         unsigned to;
         struct nf_migrate_cursor cursor; /* as the daemon passed it in */
+        pthread_t thread;                /* the call ran on */
 };
 
 /* The whole host, reset by mock_reset(): two nodes, guests homed on node 1. */
@@ -54,6 +58,9 @@ struct mock {
         bool virtual_clock; /* the daemon runs in virtual time (set before it starts) */
         uint64_t relist_ns; /* what relist_after answers */
         unsigned lists;     /* listings so far */
+        /* A gated call posts at_gate, waits for gate, and posts left when it returns:
+         * the test touches the mock only while the call waits or once it has left. */
+        sem_t at_gate, gate, left;
 };
 
 extern struct mock mock;
@@ -65,6 +72,8 @@ void mock_reset(unsigned caps);
 struct nf_guest_info *mock_guest(uint32_t id, const char *name, uint64_t pages, uint64_t remote);
 /* Appends a step to the migrate script. */
 void mock_script(struct mock_step step);
+/* Lets a gated migrate call go on. */
+void mock_open_gate(void);
 /* The guest's index, or -1. */
 int mock_find(uint32_t id);
 

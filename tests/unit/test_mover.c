@@ -9,7 +9,10 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <event2/event.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <semaphore.h>
 
 #include "mock_backend.h"
 #include "nf_config.h"
@@ -332,6 +335,124 @@ static void test_stuck_scan_ends(void **state)
         stop();
 }
 
+#define THREADED (NF_CAP_OBSERVE | NF_CAP_MIGRATE | NF_CAP_MIGRATE_THREAD)
+
+/* Runs the loop until no batch is in flight and nothing more is due. */
+static void drain(struct nf_daemon *d)
+{
+        for (int turns = 0; turns < 1000; turns++) {
+                run(d, 0);
+                if (!nf_mover_busy(&d->mover))
+                        return;
+                assert_int_equal(event_base_loop(fx.base, EVLOOP_ONCE), 0);
+        }
+        fail_msg("the mover never went idle");
+}
+
+/* A backend that allows it gets its migrate calls on a thread of their own: while one
+ * waits, the loop answers status and polls, and starts no second batch. */
+static void test_threaded_batch_frees_loop(void **state)
+{
+        (void)state;
+        mock_reset(THREADED);
+        mock_guest(7, "alpha", 10000, 1000);
+        mock_script((struct mock_step){.moved = 100, .more = true, .gate = true});
+        struct nf_daemon *d = start(NULL);
+        run(d, 0);
+        sem_wait(&mock.at_gate);
+        assert_true(nf_mover_busy(&d->mover));
+        run(d, 0); /* the mover's turn again: it waits for the batch in flight */
+        nf_daemon_poll(d);
+        json_t *st = nf_report_status(d);
+        assert_non_null(st);
+        json_decref(st);
+        struct nf_guest *g = guest(d, "alpha");
+        assert_true(g->plan.active);
+        assert_int_equal(g->n.batches, 0);
+        mock_open_gate();
+        drain(d);
+        g = guest(d, "alpha");
+        assert_false(g->plan.active);
+        assert_int_equal(g->n.completed, 1);
+        assert_int_equal(g->n.pages_moved, 1000);
+        assert_int_equal(mock.nr_calls, 10); /* 100 at a time, one after the other */
+        for (size_t i = 0; i < mock.nr_calls; i++)
+                assert_false(pthread_equal(mock.calls[i].thread, pthread_self()));
+        stop();
+}
+
+/* The guest goes while its batch runs: what the batch moved is counted, its plan ends as
+ * vanished once, and nothing of the guest is touched after it went. */
+static void test_threaded_guest_goes_in_flight(void **state)
+{
+        (void)state;
+        mock_reset(THREADED);
+        mock_guest(7, "alpha", 10000, 1000);
+        mock_script((struct mock_step){.moved = 100, .more = true, .gate = true, .vanish = true});
+        struct nf_daemon *d = start(NULL);
+        run(d, 0);
+        sem_wait(&mock.at_gate);
+        mock_open_gate();
+        sem_wait(&mock.left);
+        nf_daemon_poll(d); /* before the loop hears the batch is done */
+        assert_null(nf_daemon_guest(d, "alpha"));
+        drain(d);
+        assert_int_equal(d->totals.vanished, 1);
+        assert_int_equal(d->totals.abandoned, 1);
+        assert_int_equal(d->totals.pages_moved, 100);
+        stop();
+}
+
+/* A plan ended and started again while a batch of the old one ran: the old batch's
+ * pages are counted for the guest, but its cursor and pacing do not leak into the new
+ * plan. */
+static void test_threaded_new_plan_keeps_its_cursor(void **state)
+{
+        (void)state;
+        mock_reset(THREADED);
+        mock_guest(7, "alpha", 10000, 1000);
+        mock_script((struct mock_step){.moved = 100, .more = true, .gate = true});
+        struct nf_daemon *d = start(NULL);
+        run(d, 0);
+        sem_wait(&mock.at_gate);
+        struct nf_guest *g = guest(d, "alpha");
+        nf_mover_end(&d->mover, g, false, "stopped by the test");
+        struct nf_decision dec = {.action = NF_ACTION_START,
+                                  .trigger = NF_TRIGGER_MANUAL,
+                                  .pages = 1000,
+                                  .reason = "test"};
+        nf_mover_start(&d->mover, g, &dec);
+        mock_open_gate();
+        drain(d);
+        g = guest(d, "alpha");
+        assert_int_equal(g->n.abandoned, 1);
+        assert_int_equal(g->n.completed, 1);
+        assert_int_equal(g->n.pages_moved, 1000);
+        assert_true(mock.nr_calls >= 2);
+        /* The new plan's first call starts its own scan. */
+        assert_int_equal(mock.calls[1].cursor.pos[0], 0);
+        stop();
+}
+
+/* Stopping the daemon waits for the batch in flight and counts it, before the backend
+ * closes under it. */
+static void test_threaded_stop_waits(void **state)
+{
+        (void)state;
+        mock_reset(THREADED);
+        mock_guest(7, "alpha", 10000, 1000);
+        mock_script((struct mock_step){.moved = 100, .more = true, .gate = true});
+        struct nf_daemon *d = start(NULL);
+        run(d, 0);
+        sem_wait(&mock.at_gate);
+        mock_open_gate();
+        nf_daemon_stop(d);
+        assert_false(nf_mover_busy(&d->mover));
+        assert_int_equal(guest(d, "alpha")->n.pages_moved, 100);
+        assert_int_equal(mock.nr_calls, 1);
+        stop();
+}
+
 /* Pool sizing takes differences of the cumulative counters, interval by interval. */
 static void test_pool_counters_are_cumulative(void **state)
 {
@@ -415,6 +536,10 @@ int main(void)
             cmocka_unit_test(test_batch_time_halving),
             cmocka_unit_test(test_first_batch_starts_small),
             cmocka_unit_test(test_stuck_scan_ends),
+            cmocka_unit_test(test_threaded_batch_frees_loop),
+            cmocka_unit_test(test_threaded_guest_goes_in_flight),
+            cmocka_unit_test(test_threaded_new_plan_keeps_its_cursor),
+            cmocka_unit_test(test_threaded_stop_waits),
             cmocka_unit_test(test_pool_counters_are_cumulative),
             cmocka_unit_test(test_pools_off_mark_no_receivers),
         };
