@@ -104,6 +104,7 @@ void nf_mover_update(struct nf_mover *m, struct nf_guest *g, uint64_t goal)
         if (!g->plan.active)
                 return;
         g->plan.goal = goal;
+        g->plan.updates++;
         nf_mover_kick(m);
 }
 
@@ -238,7 +239,11 @@ static void batch_end(struct nf_mover *m, struct nf_batch *b)
         pl->failed += res.failed;
         pace(pl, took, d->cfg->batch_time_ns, g->params.batch_pages,
              pages >= pl->batch_cap && res.moved + res.skipped + res.failed >= pages);
-        pl->goal = pl->goal > res.moved ? pl->goal - res.moved : 0;
+        /* A goal set from a sample taken while this batch ran may count its pages as
+         * moved already: taking them off again would end the plan short of its target.
+         * Left as it is, the goal is at most one batch high until the next sample. */
+        if (pl->updates == b->updates)
+                pl->goal = pl->goal > res.moved ? pl->goal - res.moved : 0;
         char tk[32];
         nf_debug("%s: batch %llu: %llu of %llu pages moved to node %d, %llu skipped, %llu failed, "
                  "%s, in %s (rc %d)",
@@ -300,6 +305,7 @@ static void batch_begin(struct nf_mover *m, struct nf_guest *g, uint64_t pages, 
         b->wall = m->wall;
         b->id = g->info.id;
         b->serial = g->plan.serial;
+        b->updates = g->plan.updates;
         b->from = nf_placement_remote_mask(g->home, d->topo.nr_nodes);
         b->to = (unsigned)g->plan.target_node;
         b->pages = pages;

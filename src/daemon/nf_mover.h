@@ -31,7 +31,8 @@ struct nf_plan {
         uint64_t failed;  /* pages the backend could not move this time */
         uint64_t batches;
         uint64_t started_ns;
-        uint64_t serial; /* tells this plan from a later one of the same guest */
+        uint64_t serial;  /* tells this plan from a later one of the same guest */
+        uint64_t updates; /* goals set from samples since it started */
         int target_node;
         uint64_t batch_cap;              /* pages per batch now: the batch size, halved while
                                             batches overrun batch_time */
@@ -44,7 +45,8 @@ struct nf_batch {
         struct nf_backend *be;
         const struct nf_clock *wall;
         uint32_t id;
-        uint64_t serial; /* the plan it belongs to */
+        uint64_t serial;  /* the plan it belongs to */
+        uint64_t updates; /* the plan's, when the batch started */
         nf_nodemask_t from;
         unsigned to;
         uint64_t pages;

@@ -375,7 +375,10 @@ static void test_threaded_batch_frees_loop(void **state)
         assert_false(g->plan.active);
         assert_int_equal(g->n.completed, 1);
         assert_int_equal(g->n.pages_moved, 1000);
-        assert_int_equal(mock.nr_calls, 10); /* 100 at a time, one after the other */
+        /* 100 at a time, one after the other; the poll in flight set the goal back to
+         * 1000, so one more call finds nothing left and ends the plan. */
+        assert_int_equal(mock.nr_calls, 11);
+        assert_string_equal(g->n.last_end, "no more remote pages that can move");
         for (size_t i = 0; i < mock.nr_calls; i++)
                 assert_false(pthread_equal(mock.calls[i].thread, pthread_self()));
         stop();
@@ -431,6 +434,29 @@ static void test_threaded_new_plan_keeps_its_cursor(void **state)
         assert_true(mock.nr_calls >= 2);
         /* The new plan's first call starts its own scan. */
         assert_int_equal(mock.calls[1].cursor.pos[0], 0);
+        stop();
+}
+
+/* A poll while a batch runs can sample the pages it has already moved: the goal it sets
+ * is not cut again by that batch, or the plan would stop short of its target. */
+static void test_threaded_goal_from_sample_in_flight(void **state)
+{
+        (void)state;
+        mock_reset(THREADED);
+        mock_guest(7, "alpha", 10000, 1000);
+        mock_script((struct mock_step){.moved = 100, .more = true, .gate = true});
+        struct nf_daemon *d = start(NULL);
+        run(d, 0);
+        sem_wait(&mock.at_gate);
+        mock_open_gate();
+        sem_wait(&mock.left); /* moved, not yet heard of */
+        nf_daemon_poll(d);
+        assert_int_equal(guest(d, "alpha")->plan.goal, 900);
+        drain(d);
+        struct nf_guest *g = guest(d, "alpha");
+        assert_int_equal(g->n.completed, 1);
+        assert_int_equal(g->n.pages_moved, 1000);
+        assert_int_equal(mock.pages[0][0], 0);
         stop();
 }
 
@@ -539,6 +565,7 @@ int main(void)
             cmocka_unit_test(test_threaded_batch_frees_loop),
             cmocka_unit_test(test_threaded_guest_goes_in_flight),
             cmocka_unit_test(test_threaded_new_plan_keeps_its_cursor),
+            cmocka_unit_test(test_threaded_goal_from_sample_in_flight),
             cmocka_unit_test(test_threaded_stop_waits),
             cmocka_unit_test(test_pool_counters_are_cumulative),
             cmocka_unit_test(test_pools_off_mark_no_receivers),

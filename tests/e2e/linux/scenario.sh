@@ -14,7 +14,10 @@ fail() {
 check() { # check DESCRIPTION COMMAND...
         d=$1
         shift
-        if "$@"; then pass "$d"; else fail "$d"; fi
+        if "$@"; then pass "$d"; else
+                fail "$d"
+                return 1
+        fi
 }
 ctl() { numaflipctl -s $SOCK "$@"; }
 vmj() { ctl --json vm "$1" 2>/dev/null | jq -r "$2"; }
@@ -122,7 +125,8 @@ scenario_main() {
                 fi
                 sleep 0.2
         done
-        check "main: reached target 2% (share $(vmj work .remote_share), $((${done_at:-0} - t0)) ms)" [ -n "$done_at" ]
+        check "main: reached target 2% (share $(vmj work .remote_share), $((${done_at:-0} - t0)) ms)" [ -n "$done_at" ] ||
+                tail -n 30 /tmp/daemon.log | sed 's/^/  /'
         echo "NF-E2E main: status answered within 100 ms $ok of $probes probes during the move, $slow not within 1 s"
         check "main: status answered within 1 s all through the move" [ $slow -eq 0 ]
         moved=$(vmj work .counters.pages_moved)
