@@ -42,10 +42,11 @@ static uint64_t pattern(uint64_t i, uint64_t gen)
 static void usage(void)
 {
         fprintf(stderr,
-                "usage: nf-workload [-s MIB] [-e MIB] [-t SECONDS] [-p PIDFILE] [-r REPORT]\n"
+                "usage: nf-workload [-s MIB] [-e MIB] [-t SECONDS] [-a] [-p PIDFILE] [-r REPORT]\n"
                 "  -s MIB      memory under the process's own policy (default 256)\n"
                 "  -e MIB      extra memory bound to node 1 with mbind (default 0)\n"
                 "  -t SECONDS  exit by itself after this long (default: at SIGTERM)\n"
+                "  -a          2 MiB aligned, as QEMU maps a guest's RAM (all of it can be THP)\n"
                 "  -p PIDFILE  written once the memory is touched\n"
                 "  -r REPORT   passes and the longest stall, rewritten each pass\n");
 }
@@ -68,7 +69,7 @@ int main(int argc, char **argv)
 {
         const char *pidfile = NULL, *report = NULL, *base = strrchr(argv[0], '/');
         uint64_t size = 256 * MIB, extra = 0, secs = 0;
-        int drifted = 0;
+        int drifted = 0, aligned = 0;
         int opt;
 
         base = base ? base + 1 : argv[0];
@@ -76,7 +77,7 @@ int main(int argc, char **argv)
                 /* Started under QEMU's name with a real QEMU command line: only be found. */
                 size = 16 * MIB;
         } else {
-                while ((opt = getopt(argc, argv, "s:e:t:p:r:dh")) != -1) {
+                while ((opt = getopt(argc, argv, "s:e:t:p:r:adh")) != -1) {
                         switch (opt) {
                         case 's':
                                 size = strtoull(optarg, NULL, 10) * MIB;
@@ -89,6 +90,9 @@ int main(int argc, char **argv)
                                 break;
                         case 'd':
                                 drifted = 1;
+                                break;
+                        case 'a':
+                                aligned = 1;
                                 break;
                         case 'p':
                                 pidfile = optarg;
@@ -107,11 +111,23 @@ int main(int argc, char **argv)
                 usage();
                 return 2;
         }
-        uint64_t *mem =
-            mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (mem == MAP_FAILED) {
+        uint64_t slack = aligned ? 2 * MIB : 0;
+        char *map =
+            mmap(NULL, total + slack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (map == MAP_FAILED) {
                 perror("nf-workload: mmap");
                 return 1;
+        }
+        uint64_t *mem = (uint64_t *)map;
+        if (aligned) {
+                /* Over-map and trim to a 2 MiB boundary, as QEMU does for guest RAM. */
+                uintptr_t a = ((uintptr_t)map + slack - 1) & ~(uintptr_t)(slack - 1);
+                if (a > (uintptr_t)map)
+                        munmap(map, a - (uintptr_t)map);
+                if ((uintptr_t)map + slack > a)
+                        munmap((char *)a + total, (uintptr_t)map + slack - a);
+                mem = (uint64_t *)a;
+                madvise(mem, total, MADV_HUGEPAGE);
         }
         if ((extra || drifted) && (numa_available() < 0 || numa_max_node() < 1)) {
                 fprintf(stderr, "nf-workload: -e and -d need a node 1\n");
