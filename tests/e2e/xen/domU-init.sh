@@ -4,6 +4,11 @@
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
+# A domU asking for a flip-pool frame, which only the control domain may do: the answer
+# is on the console before "up".
+case " $(cat /proc/cmdline) " in
+*" nf_flippool_perm=1 "*) insmod /lib/modules/xen-privcmd.ko && /bin/nf-flippool-perm ;;
+esac
 echo "nf-domU: up ($(uname -r))"
 case " $(cat /proc/cmdline) " in
 *" nf_memcheck=1 "*) /bin/nf-memcheck 32 & ;;

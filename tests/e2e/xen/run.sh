@@ -99,7 +99,9 @@ XENLIBS=$(pkg-config --cflags --libs xencontrol xencall xenforeignmemory xengues
 # shellcheck disable=SC2086
 { cc $CFLAGS -o "$BIN/nf-xen-check" "$HERE/nf-xen-check.c" "$REPO/src/backend/xen_domctl.c" $XENLIBS &&
   cc $CFLAGS -o "$BIN/numaflip-flipload" "$REPO/src/flipload/flipload.c" "$REPO/src/backend/xen_domctl.c" $XENLIBS &&
-  cc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$BIN/nf-memcheck" "$HERE/nf-memcheck.c"; } ||
+  cc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$BIN/nf-memcheck" "$HERE/nf-memcheck.c" &&
+  cc -std=gnu11 -O2 -Wall -Wextra -Werror -static -I"$REPO/include" -o "$BIN/nf-flippool-perm" \
+	"$HERE/nf-flippool-perm.c"; } ||
 	fail "cannot build the test programs"
 
 # --- numaflipd and numaflipctl for dom0 (daemon-scenario.sh) ---------------------
@@ -130,7 +132,11 @@ mkcpio() { (cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) >"$2"; }
 U=$WORK/domU-root
 rm -rf "$U" && mkdir -p "$U/bin" "$U/proc" "$U/sys" "$U/dev"
 cp /bin/busybox "$U/bin/busybox"
-cp "$BIN/nf-memcheck" "$U/bin/"
+cp "$BIN/nf-memcheck" "$BIN/nf-flippool-perm" "$U/bin/"
+mkdir -p "$U/lib/modules"
+f=$(find "$ROOT/lib/modules/$KVER" -name "xen-privcmd.ko" | head -1)
+[ -n "$f" ] || fail "module xen-privcmd missing from $KPKG"
+cp "$f" "$U/lib/modules/"
 cp "$HERE/domU-init.sh" "$U/init" && chmod +x "$U/init"
 mkcpio "$U" "$WORK/domU.cpio.gz"
 
