@@ -7,7 +7,7 @@ mount -t devtmpfs dev /dev 2>/dev/null
 # A domU asking for a flip-pool frame, which only the control domain may do: the answer
 # is on the console before "up".
 case " $(cat /proc/cmdline) " in
-*" nf_flippool_perm=1 "*) insmod /lib/modules/xen-privcmd.ko && /bin/nf-flippool-perm ;;
+*" nf_flippool_perm=1 "*) insmod /lib/modules/xen-privcmd.ko unrestricted=1 && /bin/nf-flippool-perm ;;
 esac
 echo "nf-domU: up ($(uname -r))"
 case " $(cat /proc/cmdline) " in

@@ -11,6 +11,7 @@
 
 #include <xen/xen.h>
 #include <xen/memory.h>
+#include <xen/version.h>
 #include <xen/sys/privcmd.h>
 
 #include "numaflip/xen_abi.h"
@@ -27,6 +28,17 @@ int main(void)
                 printf("nf-flippool-perm: cannot open /dev/xen/privcmd: %s\n", strerror(errno));
                 return 2;
         }
+        /* First a hypercall anyone may make: the EPERM looked for below must be the
+         * hypervisor's, not the domU kernel's (Linux restricts privcmd in an
+         * unprivileged domU to a target domain unless loaded with unrestricted=1). */
+        privcmd_hypercall_t ver = {.op = __HYPERVISOR_xen_version, .arg = {XENVER_version, 0}};
+        long v = ioctl(fd, IOCTL_PRIVCMD_HYPERCALL, &ver);
+        if (v < 0) {
+                printf("nf-flippool-perm: hypercalls do not reach Xen: %s\n", strerror(errno));
+                close(fd);
+                return 2;
+        }
+        printf("nf-flippool-perm: hypercalls reach Xen %ld.%ld\n", v >> 16, v & 0xffff);
         memset(&r, 0, sizeof(r));
         set_xen_guest_handle(r.extent_start, &gpfn);
         r.nr_extents = 1;
