@@ -82,6 +82,7 @@ static void guest_init(struct nf_daemon *d, struct nf_guest *g, const struct nf_
         memset(g, 0, sizeof(*g));
         g->info = *info;
         g->first_seen_ns = nf_daemon_now(d);
+        g->seq = ++d->guests_seen;
         nf_policy_init(&g->pst);
         guest_apply_config(d, g, true);
         nf_info("guest %s (id %u) appeared: %s, mode %s", info->name, info->id,

@@ -39,6 +39,7 @@ struct nf_guest_counters {
 struct nf_guest {
         struct nf_guest_info info; /* as the backend last reported it, never written else */
         uint64_t first_seen_ns;
+        uint64_t seq; /* tells it from a later guest given the same id (pid or domid reuse) */
         uint64_t pages[NF_MAX_NODES];
         bool sampled;
         uint64_t sampled_ns;
@@ -99,6 +100,7 @@ struct nf_daemon {
         struct nf_control *control;
         uint64_t started_ns;
         uint64_t polls;
+        uint64_t guests_seen;       /* guests ever seen: the last one's seq */
         uint64_t last_poll_real_ns; /* wall time the last poll took */
         bool metrics_failing;       /* the last metrics_file write failed (logged once) */
         uint64_t reloads;

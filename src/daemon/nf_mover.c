@@ -19,8 +19,15 @@ int nf_mover_init(struct nf_mover *m, struct nf_daemon *d, struct nf_sched *sche
         m->timer = nf_timer_new(sched, mover_run, m);
         if (!m->timer)
                 return -ENOMEM;
-        if (d->caps & NF_CAP_MIGRATE_THREAD)
-                return nf_worker_new(d->base, &m->worker);
+        if (d->caps & NF_CAP_MIGRATE_THREAD) {
+                /* Without the worker (no fd or thread to spare) batches run on the loop,
+                 * as they do for backends without the cap: slower replies, same work. */
+                int rc = nf_worker_new(d->base, &m->worker);
+                if (rc < 0)
+                        nf_warn("cannot set up a thread for migrate calls (%s): running them "
+                                "on the loop",
+                                strerror(-rc));
+        }
         return 0;
 }
 
@@ -178,11 +185,12 @@ static void batch_work(void *arg)
         b->took = b->wall->now_ns(b->wall) - t0;
 }
 
-static struct nf_guest *guest_by_id(struct nf_daemon *d, uint32_t id)
+/* The guest batch b was for, if it is still there: the same id and the same guest. */
+static struct nf_guest *batch_guest(struct nf_daemon *d, const struct nf_batch *b)
 {
         for (size_t i = 0; i < d->nr_guests; i++)
-                if (d->guests[i].info.id == id)
-                        return &d->guests[i];
+                if (d->guests[i].info.id == b->id)
+                        return d->guests[i].seq == b->seq ? &d->guests[i] : NULL;
         return NULL;
 }
 
@@ -194,7 +202,7 @@ static void batch_end(struct nf_mover *m, struct nf_batch *b)
         nf_daemon_changed(m->d);
         struct nf_daemon *d = m->d;
         struct nf_migrate_result res = b->res;
-        struct nf_guest *g = guest_by_id(d, b->id);
+        struct nf_guest *g = batch_guest(d, b);
         uint64_t pages = b->pages, took = b->took;
         int rc = b->rc;
 
@@ -205,6 +213,8 @@ static void batch_end(struct nf_mover *m, struct nf_batch *b)
         d->totals.pages_moved += res.moved;
         d->totals.pages_skipped += res.skipped;
         d->totals.pages_failed += res.failed;
+        /* Moved is moved: the host-wide rate pays for it whoever the guest was. */
+        nf_rate_consume(&m->rate, res.moved * NF_PAGE_SIZE, b->now);
         if (!g) {
                 nf_debug("guest %u went while a batch ran: %llu pages moved", b->id,
                          (unsigned long long)res.moved);
@@ -219,15 +229,12 @@ static void batch_end(struct nf_mover *m, struct nf_batch *b)
         if (took > g->n.max_batch_real_ns)
                 g->n.max_batch_real_ns = took;
         nf_rate_consume(&g->rate, res.moved * NF_PAGE_SIZE, b->now);
-        nf_rate_consume(&m->rate, res.moved * NF_PAGE_SIZE, b->now);
-        if (rc == -EOPNOTSUPP) {
-                refuse(m, g, res.why); /* the guest's, whatever became of the plan */
-                return;
-        }
         struct nf_plan *pl = &g->plan;
         if (!pl->active || pl->serial != b->serial) {
                 nf_debug("%s: a batch of an ended plan moved %llu pages", g->info.name,
                          (unsigned long long)res.moved);
+                if (rc == -EOPNOTSUPP)
+                        refuse(m, g, res.why); /* the guest's, whatever became of the plan */
                 return;
         }
         struct nf_migrate_cursor before = pl->cursor;
@@ -252,7 +259,9 @@ static void batch_end(struct nf_mover *m, struct nf_batch *b)
                  (unsigned long long)res.failed, res.more ? "more" : "end of scan",
                  nf_format_duration(took, tk, sizeof(tk)), rc);
 
-        if (rc == -ESRCH) {
+        if (rc == -EOPNOTSUPP) {
+                refuse(m, g, res.why); /* ends the plan, with what it did counted */
+        } else if (rc == -ESRCH) {
                 d->totals.vanished++;
                 nf_mover_end(m, g, false, "guest vanished");
         } else if (rc == -ENOMEM) {
@@ -304,6 +313,7 @@ static void batch_begin(struct nf_mover *m, struct nf_guest *g, uint64_t pages, 
         b->be = d->be;
         b->wall = m->wall;
         b->id = g->info.id;
+        b->seq = g->seq;
         b->serial = g->plan.serial;
         b->updates = g->plan.updates;
         b->from = nf_placement_remote_mask(g->home, d->topo.nr_nodes);
@@ -323,7 +333,11 @@ static void run_batch(struct nf_mover *m, struct nf_guest *g, uint64_t pages)
                 int rc = nf_worker_submit(m->worker, batch_off_loop, batch_done, m);
                 if (rc == 0)
                         return;
-                nf_warn("cannot run a batch off the loop (%s): running it here", strerror(-rc));
+                if (!m->warned_worker)
+                        nf_warn("cannot run a batch off the loop (%s): running it here, and "
+                                "so are later ones that meet the same",
+                                strerror(-rc));
+                m->warned_worker = true;
         }
         struct nf_batch b;
         batch_begin(m, g, pages, &b);

@@ -45,6 +45,7 @@ struct nf_batch {
         struct nf_backend *be;
         const struct nf_clock *wall;
         uint32_t id;
+        uint64_t seq;     /* the guest's: an id reused meanwhile is another guest */
         uint64_t serial;  /* the plan it belongs to */
         uint64_t updates; /* the plan's, when the batch started */
         nf_nodemask_t from;
@@ -67,6 +68,7 @@ struct nf_mover {
         uint64_t serial;          /* plans started so far */
         struct nf_worker *worker; /* when the backend's migrate may run off the loop */
         struct nf_batch batch;    /* the one in flight on the worker */
+        bool warned_worker;       /* that a batch could not go to the worker (said once) */
 };
 
 /* Sets the mover up on d's scheduler; batches are timed on the monotonic clock, and run on

@@ -13,6 +13,8 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "mock_backend.h"
 #include "nf_config.h"
@@ -349,17 +351,26 @@ static void drain(struct nf_daemon *d)
         fail_msg("the mover never went idle");
 }
 
+/* Alpha (1000 of 10000 pages remote) on a backend that migrates off the loop, its first
+ * batch (step, gated) started and waiting at the gate. */
+static struct nf_daemon *start_gated(struct mock_step step)
+{
+        mock_reset(THREADED);
+        mock_guest(7, "alpha", 10000, 1000);
+        step.gate = true;
+        mock_script(step);
+        struct nf_daemon *d = start(NULL);
+        run(d, 0);
+        sem_wait(&mock.at_gate);
+        return d;
+}
+
 /* A backend that allows it gets its migrate calls on a thread of their own: while one
  * waits, the loop answers status and polls, and starts no second batch. */
 static void test_threaded_batch_frees_loop(void **state)
 {
         (void)state;
-        mock_reset(THREADED);
-        mock_guest(7, "alpha", 10000, 1000);
-        mock_script((struct mock_step){.moved = 100, .more = true, .gate = true});
-        struct nf_daemon *d = start(NULL);
-        run(d, 0);
-        sem_wait(&mock.at_gate);
+        struct nf_daemon *d = start_gated((struct mock_step){.moved = 100, .more = true});
         assert_true(nf_mover_busy(&d->mover));
         run(d, 0); /* the mover's turn again: it waits for the batch in flight */
         nf_daemon_poll(d);
@@ -389,12 +400,8 @@ static void test_threaded_batch_frees_loop(void **state)
 static void test_threaded_guest_goes_in_flight(void **state)
 {
         (void)state;
-        mock_reset(THREADED);
-        mock_guest(7, "alpha", 10000, 1000);
-        mock_script((struct mock_step){.moved = 100, .more = true, .gate = true, .vanish = true});
-        struct nf_daemon *d = start(NULL);
-        run(d, 0);
-        sem_wait(&mock.at_gate);
+        struct nf_daemon *d =
+            start_gated((struct mock_step){.moved = 100, .more = true, .vanish = true});
         mock_open_gate();
         sem_wait(&mock.left);
         nf_daemon_poll(d); /* before the loop hears the batch is done */
@@ -412,12 +419,7 @@ static void test_threaded_guest_goes_in_flight(void **state)
 static void test_threaded_new_plan_keeps_its_cursor(void **state)
 {
         (void)state;
-        mock_reset(THREADED);
-        mock_guest(7, "alpha", 10000, 1000);
-        mock_script((struct mock_step){.moved = 100, .more = true, .gate = true});
-        struct nf_daemon *d = start(NULL);
-        run(d, 0);
-        sem_wait(&mock.at_gate);
+        struct nf_daemon *d = start_gated((struct mock_step){.moved = 100, .more = true});
         struct nf_guest *g = guest(d, "alpha");
         nf_mover_end(&d->mover, g, false, "stopped by the test");
         struct nf_decision dec = {.action = NF_ACTION_START,
@@ -442,12 +444,7 @@ static void test_threaded_new_plan_keeps_its_cursor(void **state)
 static void test_threaded_goal_from_sample_in_flight(void **state)
 {
         (void)state;
-        mock_reset(THREADED);
-        mock_guest(7, "alpha", 10000, 1000);
-        mock_script((struct mock_step){.moved = 100, .more = true, .gate = true});
-        struct nf_daemon *d = start(NULL);
-        run(d, 0);
-        sem_wait(&mock.at_gate);
+        struct nf_daemon *d = start_gated((struct mock_step){.moved = 100, .more = true});
         mock_open_gate();
         sem_wait(&mock.left); /* moved, not yet heard of */
         nf_daemon_poll(d);
@@ -465,17 +462,112 @@ static void test_threaded_goal_from_sample_in_flight(void **state)
 static void test_threaded_stop_waits(void **state)
 {
         (void)state;
-        mock_reset(THREADED);
-        mock_guest(7, "alpha", 10000, 1000);
-        mock_script((struct mock_step){.moved = 100, .more = true, .gate = true});
-        struct nf_daemon *d = start(NULL);
-        run(d, 0);
-        sem_wait(&mock.at_gate);
+        struct nf_daemon *d = start_gated((struct mock_step){.moved = 100, .more = true});
         mock_open_gate();
         nf_daemon_stop(d);
         assert_false(nf_mover_busy(&d->mover));
         assert_int_equal(guest(d, "alpha")->n.pages_moved, 100);
         assert_int_equal(mock.nr_calls, 1);
+        stop();
+}
+
+/* The guest goes while its batch runs: the host-wide rate is paid for what the batch
+ * moved all the same, or the next guest's batches would overrun it. */
+static void test_threaded_rate_paid_when_guest_goes(void **state)
+{
+        (void)state;
+        struct nf_daemon *d =
+            start_gated((struct mock_step){.moved = 100, .more = true, .vanish = true});
+        uint64_t burst = 1024 * 1024;
+        nf_mover_set_rate(&d->mover, burst, burst, true);
+        mock_open_gate();
+        sem_wait(&mock.left);
+        nf_daemon_poll(d);
+        assert_null(nf_daemon_guest(d, "alpha"));
+        drain(d);
+        assert_int_equal(d->totals.pages_moved, 100);
+        assert_int_equal(nf_rate_available(&d->mover.rate, d->mover.rate.last_ns),
+                         burst - 100 * NF_PAGE_SIZE);
+        stop();
+}
+
+/* Its id goes to another guest while the batch runs (a pid or domid reused): the batch,
+ * refused, is not the newcomer's; the newcomer is neither refused nor credited. */
+static void test_threaded_reused_id_is_another_guest(void **state)
+{
+        (void)state;
+        struct nf_daemon *d =
+            start_gated((struct mock_step){.rc = -EOPNOTSUPP, .vanish = true, .why = "gone"});
+        mock_open_gate();
+        sem_wait(&mock.left);
+        mock_guest(7, "gamma", 10000, 600);
+        nf_daemon_poll(d);
+        assert_null(nf_daemon_guest(d, "alpha"));
+        assert_true(guest(d, "gamma")->plan.active);
+        drain(d);
+        struct nf_guest *g = guest(d, "gamma");
+        assert_false(g->refused);
+        assert_int_equal(g->n.completed, 1);
+        assert_int_equal(g->n.pages_moved, 600);
+        assert_int_equal(g->n.batches, 6);
+        assert_int_equal(d->totals.pages_moved, 600);
+        stop();
+}
+
+/* Refused mid-plan: the plan it ends counts that batch, as its end reports. */
+static void test_refusal_counts_its_batch(void **state)
+{
+        (void)state;
+        one_guest(10000, 1000);
+        mock_script((struct mock_step){.moved = 100, .more = true});
+        mock_script((struct mock_step){.rc = -EOPNOTSUPP, .why = "altp2m is active"});
+        struct nf_daemon *d = start(NULL);
+        run(d, 0);
+        struct nf_guest *g = guest(d, "alpha");
+        assert_true(g->refused);
+        assert_int_equal(g->n.abandoned, 1);
+        assert_int_equal(g->n.pages_moved, 100);
+        assert_int_equal(g->plan.batches, 2);
+        assert_int_equal(g->plan.tried, 200);
+        stop();
+}
+
+/* No fd to spare for the worker's pipe: the daemon starts all the same, with a warning,
+ * and runs its batches on the loop. */
+static void test_no_worker_runs_on_loop(void **state)
+{
+        (void)state;
+        mock_reset(THREADED);
+        mock_guest(7, "alpha", 10000, 1000);
+        struct nf_config *cfg = NULL;
+        char err[NF_ERR_MAX] = "";
+        nf_log_init("test_mover", NF_LOG_ERR, 0);
+        assert_int_equal(nf_config_load_string(base_conf, "mover.conf", &cfg, err, sizeof(err)), 0);
+        fx.base = event_base_new();
+        assert_non_null(fx.base);
+        mock.virtual_clock = true;
+        struct rlimit was;
+        assert_int_equal(getrlimit(RLIMIT_NOFILE, &was), 0);
+        struct rlimit low = {.rlim_cur = 64, .rlim_max = was.rlim_max};
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+        int fds[64], nr = 0;
+        while (nr < 64 && (fds[nr] = dup(0)) >= 0)
+                nr++;
+        assert_true(nr < 64); /* every fd is taken */
+        int rc = nf_daemon_init_ops(&fx.d, fx.base, cfg, "mover.conf", &mock_ops, err, sizeof(err));
+        while (nr > 0)
+                close(fds[--nr]);
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
+        if (rc != 0)
+                fail_msg("daemon: %s", err);
+        nf_mover_set_wall(&fx.d.mover, &mock.wall);
+        assert_null(fx.d.mover.worker);
+        run(&fx.d, 0);
+        struct nf_guest *g = guest(&fx.d, "alpha");
+        assert_int_equal(g->n.completed, 1);
+        assert_int_equal(g->n.pages_moved, 1000);
+        for (size_t i = 0; i < mock.nr_calls; i++)
+                assert_true(pthread_equal(mock.calls[i].thread, pthread_self()));
         stop();
 }
 
@@ -567,6 +659,10 @@ int main(void)
             cmocka_unit_test(test_threaded_new_plan_keeps_its_cursor),
             cmocka_unit_test(test_threaded_goal_from_sample_in_flight),
             cmocka_unit_test(test_threaded_stop_waits),
+            cmocka_unit_test(test_threaded_rate_paid_when_guest_goes),
+            cmocka_unit_test(test_threaded_reused_id_is_another_guest),
+            cmocka_unit_test(test_refusal_counts_its_batch),
+            cmocka_unit_test(test_no_worker_runs_on_loop),
             cmocka_unit_test(test_pool_counters_are_cumulative),
             cmocka_unit_test(test_pools_off_mark_no_receivers),
         };
