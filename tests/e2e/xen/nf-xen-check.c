@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <xenctrl.h>
+#include <xenforeignmemory.h>
 #include <xenguest.h>
 
 #include "xen_domctl.h"
@@ -778,6 +780,106 @@ static double batch_copy_s(void)
         return best;
 }
 
+/* MiB/s of dom0 copying @pages pages from domain @src's frames to @dst's (gfns from 0),
+ * the best of five: the copy limit for a migration between their nodes. 0 on error. */
+static double node_copy_mibs(uint32_t src, uint32_t dst, unsigned long pages)
+{
+        xenforeignmemory_handle *fm = xenforeignmemory_open(NULL, 0);
+        xen_pfn_t *gfns = calloc(pages, sizeof(*gfns));
+        int *err = calloc(pages, sizeof(*err));
+        size_t len = pages * 4096;
+        void *a = NULL, *b = NULL;
+        double best = 1e9;
+        unsigned long i;
+
+        if (!fm || !gfns || !err)
+                goto out;
+        for (i = 0; i < pages; i++)
+                gfns[i] = i;
+        a = xenforeignmemory_map(fm, src, PROT_READ, pages, gfns, err);
+        b = xenforeignmemory_map(fm, dst, PROT_READ | PROT_WRITE, pages, gfns, err);
+        if (!a || !b)
+                goto out;
+        for (int k = 0; k < 5; k++) {
+                double t = now_s();
+
+                memcpy(b, a, len);
+                __asm__ volatile("" : : "r"(b) : "memory");
+                t = now_s() - t;
+                if (t < best)
+                        best = t;
+        }
+out:
+        if (a)
+                xenforeignmemory_unmap(fm, a, pages);
+        if (b)
+                xenforeignmemory_unmap(fm, b, pages);
+        if (fm)
+                xenforeignmemory_close(fm);
+        free(gfns);
+        free(err);
+        return best < 1e9 ? (double)len / (1024 * 1024) / best : 0;
+}
+
+/*
+ * bench/xen-migrate.sh: the migrate sub-op's throughput on a never-run PVH domain of @mib
+ * MiB built from 2M (@order 9) or 4K (0) extents on node 0, moved to node 1 in batches of
+ * NF_XEN_MIGRATE_BATCH_PAGES, against dom0's own copy of as many pages from node 0 to node 1
+ * in the same boot; the longest call (the domain is paused for one call); and the cost of
+ * one observation: the daemon's one hypercall per guest against the 'u' dump of the same
+ * domains.
+ */
+static int cmd_bench_migrate(const char *label, uint32_t mib, unsigned int order)
+{
+        unsigned long pages = (unsigned long)mib * 256;
+        uint32_t src = 0, dst = 0;
+        struct counts c;
+        double copy, t, query = 1e9, dump = 1e9;
+        struct mig_run r;
+        int rc;
+
+        if ((rc = make_pvh(mib, 0, order, 0, &src)))
+                return result("FAIL", label, "cannot build a %u MiB PVH domain on node 0: %s", mib,
+                              strerror(-rc));
+        if ((rc = make_pvh(mib, 1, order, 0, &dst))) {
+                xc_domain_destroy(xch, src);
+                return result("FAIL", label, "cannot build a %u MiB PVH domain on node 1: %s", mib,
+                              strerror(-rc));
+        }
+        copy = node_copy_mibs(src, dst, pages);
+        /* The copy target goes first: node 1 needs the room for the migration. */
+        xc_domain_destroy(xch, dst);
+        for (int k = 0; k < 5; k++) {
+                double q = now_s();
+
+                for (int i = 0; i < 100; i++)
+                        read_counts(src, &c);
+                q = (now_s() - q) / 100;
+                if (q < query)
+                        query = q;
+                q = now_s();
+                if (xc_send_debug_keys(xch, "u"))
+                        break;
+                q = now_s() - q;
+                if (q < dump)
+                        dump = q;
+        }
+        t = now_s();
+        r = migrate_all(src, 0, 1, NF_XEN_MIGRATE_BATCH_PAGES, 1000000);
+        t = now_s() - t;
+        xc_domain_destroy(xch, src);
+        double mibs = (double)r.moved / 256 / t;
+        bool ok = !r.rc && r.moved + r.skipped >= pages && copy > 0 && dump < 1e9;
+        return result(ok ? "PASS" : "FAIL", label,
+                      "%u MiB in %s extents: migrate %.0f MiB/s (%lu pages in %lu calls, %lu "
+                      "whole, %lu splits, rc %d), dom0 copy node0->node1 %.0f MiB/s: ratio %.2f; "
+                      "longest call %.4f s for %u pages; observation: one hypercall %.1f us, "
+                      "'u' dump (every domain) %.1f ms (%.0fx)",
+                      mib, order ? "2M" : "4K", mibs, r.moved, r.calls, r.whole, r.splits, r.rc,
+                      copy, copy > 0 ? mibs / copy : 0, r.worst, NF_XEN_MIGRATE_BATCH_PAGES,
+                      query * 1e6, dump * 1e3, dump / query);
+}
+
 static bool same_counts(uint32_t domid, const struct counts *c0, struct counts *c1)
 {
         return !read_counts(domid, c1) && same_nodes(c0, c1) && c0->total == c1->total;
@@ -1105,6 +1207,7 @@ static int usage(void)
                         "       nf-xen-check gone LABEL DOMID\n"
                         "       nf-xen-check memlog LABEL PATH MIN_PASSES\n"
                         "       nf-xen-check safety PREFIX BOUND_FACTOR\n"
+                        "       nf-xen-check bench-migrate LABEL MIB ORDER\n"
                         "       nf-xen-check pool-safety PREFIX NODE\n"
                         "       nf-xen-check pool-destroy LABEL DOMID NODE\n");
         return 2;
@@ -1161,6 +1264,8 @@ int main(int argc, char **argv)
                 rc = cmd_pool_destroy(argv[2], num(argv[3]), num(argv[4]));
         else if (!strcmp(argv[1], "safety") && argc == 4)
                 rc = cmd_safety(argv[2], strtod(argv[3], NULL));
+        else if (!strcmp(argv[1], "bench-migrate") && argc == 5)
+                rc = cmd_bench_migrate(argv[2], num(argv[3]), num(argv[4]));
         else if (!strcmp(argv[1], "memlog") && argc == 5)
                 rc = cmd_memlog(argv[2], argv[3], (long)num(argv[4]));
         else

@@ -9,7 +9,10 @@
 # Env: NF_E2E_XEN_DIR   work/cache directory (default <repo>/build/e2e-xen)
 #      NF_XEN_BUILD_DIR passed to scripts/build-xen.sh
 #      NF_E2E_XEN_TIMEOUT seconds allowed for the patched boot (default 1200)
-#      NF_E2E_XEN_ONLY    "debug": build and boot only the debug hypervisor
+#      NF_E2E_XEN_ONLY    "debug": build and boot only the debug hypervisor;
+#                         "paper": only the paper's experiment on the release build
+#                         (bench/xen-paper.sh), NF_PAPER_FLIPS flips at NF_PAPER_RATE/s;
+#                         "migrate": only the migrate bench (bench/xen-migrate.sh)
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -85,8 +88,14 @@ build_xen() {
 # The release build runs the full scenario (its timings are the product's);
 # the debug build (ASSERTs on) runs the safety checks.
 ONLY=${NF_E2E_XEN_ONLY:-}
-build_xen debug
-DEBUG=$PATCHED
+case $ONLY in "" | debug | paper | migrate) ;; *) fail "NF_E2E_XEN_ONLY: '$ONLY' is not debug, paper or migrate" ;; esac
+# A bench boots the release build alone.
+BENCH=""
+case $ONLY in paper | migrate) BENCH=$ONLY ;; esac
+if [ -z "$BENCH" ]; then
+	build_xen debug
+	DEBUG=$PATCHED
+fi
 [ "$ONLY" = debug ] || build_xen release
 STOCK=$WORK/xen-stock
 gunzip -c "$ROOT/boot/xen-4.17-amd64.gz" >"$STOCK" || fail "cannot unpack Debian's xen-4.17-amd64.gz"
@@ -156,7 +165,7 @@ for b in xl xenstored xenconsoled xen-init-dom0; do cp "$XB/$b" "$D/usr/lib/xen-
 cp "$ROOT/etc/xen/xl.conf" "$D/etc/xen/" && cp -r "$ROOT/etc/xen/scripts" "$D/etc/xen/"
 cp "$BIN/nf-xen-check" "$BIN/numaflip-flipload" "$HERE/scenario.sh" "$D/nf/"
 # shellcheck disable=SC2086
-cp $NF_DAEMON_BINS "$HERE/daemon-scenario.sh" "$D/nf/"
+cp $NF_DAEMON_BINS "$HERE/daemon-scenario.sh" "$HERE/lib.sh" "$HERE/paper.sh" "$D/nf/"
 cp "$VMLINUZ" "$D/boot/vmlinuz"
 cp "$WORK/domU.cpio.gz" "$D/boot/domU.cpio.gz"
 copy_libs "$D" "$XB/xl" "$XB/xenstored" "$XB/xenconsoled" "$XB/xen-init-dom0" \
@@ -201,8 +210,14 @@ boot() {
 	return 2
 }
 
-stock_rc=0 patched_rc=0
-if [ "$ONLY" != debug ]; then
+stock_rc=0 patched_rc=0 debug_rc=0
+if [ "$ONLY" = paper ]; then
+boot paper "$PATCHED" "paper nf_flips=${NF_PAPER_FLIPS:-8192} nf_rate=${NF_PAPER_RATE:-512}" "$TIMEOUT"
+bench_rc=$?
+elif [ "$ONLY" = migrate ]; then
+boot migrate "$PATCHED" migrate "$TIMEOUT"
+bench_rc=$?
+elif [ "$ONLY" != debug ]; then
 boot stock "$STOCK" stock 600
 rc=$?
 if [ $rc = 2 ]; then
@@ -216,8 +231,10 @@ boot patched "$PATCHED" patched "$TIMEOUT"
 patched_rc=$?
 fi
 
-boot debug "$DEBUG" debug "$TIMEOUT"
-debug_rc=$?
+if [ -z "$BENCH" ]; then
+	boot debug "$DEBUG" debug "$TIMEOUT"
+	debug_rc=$?
+fi
 
 # --- report -------------------------------------------------------------------
 pass=0 failn=0 skipn=0
@@ -236,13 +253,15 @@ report() { # name rc
 		esac
 	done <"$WORK/$1.results"
 }
-if [ "$ONLY" != debug ]; then
+if [ -n "$BENCH" ]; then
+	report "$BENCH" $bench_rc
+elif [ "$ONLY" != debug ]; then
 	report stock $stock_rc
 	report patched $patched_rc
 fi
-report debug $debug_rc
+[ -n "$BENCH" ] || report debug $debug_rc
 # A failed ASSERT or BUG in the debug hypervisor is a failure even if dom0 went on.
-for n in patched debug; do
+for n in patched debug paper migrate; do
 	if grep -q "Assertion '.*' failed\|Xen BUG at\|FATAL TRAP\|Panic on CPU" "$WORK/$n.log" 2>/dev/null; then
 		echo "FAIL [$n] hypervisor: $(grep -m1 "Assertion '.*' failed\|Xen BUG at\|FATAL TRAP\|Panic on CPU" "$WORK/$n.log" | tr -d '\r')"
 		failn=$((failn + 1))

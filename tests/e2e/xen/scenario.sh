@@ -153,6 +153,26 @@ scrub_backlog() {
 	echo "scrub backlog: $(xl dmesg | grep 'unscrubbed pages' | tail -2 | tr '\n' ' ')"
 }
 
+# bench/xen-paper.sh: the paper's experiment alone, as long as the boot's command line says.
+if [ "$mode" = paper ]; then
+	flips=8192 rate=512
+	for a in $(cat /proc/cmdline); do
+		case $a in nf_flips=*) flips=${a#nf_flips=} ;; nf_rate=*) rate=${a#nf_rate=} ;; esac
+	done
+	sh /nf/paper.sh paper "$flips" "$rate"
+	echo "NF-SCENARIO-COMPLETE"
+	exit 0
+fi
+# bench/xen-migrate.sh: the migrate sub-op against dom0's copy, and the cost of observing.
+if [ "$mode" = migrate ]; then
+	for run in "64 9" "64 0" "256 9"; do
+		set -- $run
+		C bench-migrate "migrate-$1M-$([ "$2" = 9 ] && echo 2M || echo 4K)" "$1" "$2"
+	done
+	echo "NF-SCENARIO-COMPLETE"
+	exit 0
+fi
+
 echo "== xl info -n (hypervisor: $mode)"
 xl info -n | sed -n '/^xen_version/p;/^free_memory/p;/^numa_info/,$p'
 
