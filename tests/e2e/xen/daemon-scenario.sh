@@ -224,6 +224,50 @@ CFG
 		result FAIL destroy-mid-migration "nfd did not start migrating back within 60 s (state $(state_of nfd))"
 		xl destroy nfd
 	fi
+	enomem_check
+}
+
+# The target node runs out of memory mid-migration: the plan ends saying so, the guest
+# is not refused, and once there is room again it moves.
+nodefree() { v=$(xl info -n | sed -n '/^numa_info/,$p' | awk -v n="$1:" '$1 == n {print $3; exit}'); echo "${v:-0}"; }
+last_error() { $CTL --json vm nfe | sed -n 's/.*"last_error":"\([^"]*\)".*/\1/p'; }
+out_of_memory() { last_error | grep -q "out of free memory"; }
+nfe_home() { v=$(jget nfe remote_share); [ -n "$v" ] && below "$v" 0.02; }
+enomem_check() {
+	sed -e 's/"nfd"/"nfe"/' -e 's/memory = 128/memory = 64/' -e "s/ $NF_MEMCHECK\"/\"/" /tmp/nfd.cfg >/tmp/nfe.cfg
+	if ! xl create -p /tmp/nfe.cfg >/tmp/nfe.create 2>&1; then
+		result FAIL enomem-backoff "xl create nfe failed: $(tail -2 /tmp/nfe.create)"
+		return
+	fi
+	xl vcpu-pin nfe 0 2 2
+	xl unpause nfe
+	until_true 30 listed nfe
+	# Node 1 filled by its flip pool but for ~4 MiB: a few batches fit, then -ENOMEM.
+	f=$(nodefree 1)
+	/nf/nf-xen-check pool-set 1 $(((f - 4) * 256)) >/tmp/nfe.pool 2>&1
+	cat >>$CONF <<CFG
+[vm nfe]
+mode = threshold
+threshold = 5%
+target = 2%
+cooldown = 5s
+CFG
+	reload # its home is node 1 now, and all of it remote: a plan starts
+	if until_true 60 out_of_memory; then
+		moved=$(jget nfe pages_moved)
+		/nf/nf-xen-check pool-set 1 0 >/dev/null 2>&1
+		refused=$($CTL --json vm nfe | sed -n 's/.*"refused":\(null\|"[^"]*"\).*/\1/p')
+		out=$($CTL migrate nfe 2>&1)
+		if until_true 60 nfe_home; then
+			result PASS enomem-backoff "node 1 left ~4 MiB free ($(cut -c1-40 /tmp/nfe.pool)): the plan ended after $moved pages saying '$(last_error)', refused: $refused; with room again, migrate moved it home ($(jget nfe remote_share) remote)"
+		else
+			result FAIL enomem-backoff "after -ENOMEM ('$(last_error)', refused: $refused) and the pool released, nfe did not move ($out): $(jget nfe remote_share) remote"
+		fi
+	else
+		/nf/nf-xen-check pool-set 1 0 >/dev/null 2>&1
+		result FAIL enomem-backoff "no out-of-memory end with node 1 full: last error '$(last_error)', $(jget nfe pages_moved) moved; $(tr '\n' ' ' </tmp/nfe.pool)"
+	fi
+	xl destroy nfe
 }
 
 if [ "$mode" = stock ]; then

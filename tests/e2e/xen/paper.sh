@@ -23,10 +23,11 @@ pool_get() { # KEY: node 1's pool counter KEY, as the daemon reports it
 crashed() { st=$(xl list "$1" 2>/dev/null | tail -1 | awk '{print $5}'); case $st in *c*|"") return 0 ;; esac; return 1; }
 
 # run NAME: one run with the [vm NAME] and [pool] sections in /tmp/NAME.sections, and
-# flipload's extra options in FLARGS. Sets share (final), share0, smax, pmax, pend, moved.
+# flipload's extra options in FLARGS. Sets share (final), share0, smax, pmax, pend, moved,
+# and reloads: the daemon is sent SIGHUP halfway through the flips.
 run() {
 	name=$1
-	share="" share0="" smax=0 pmax=0 pend="" moved=""
+	share="" share0="" smax=0 pmax=0 pend="" moved="" reloads=""
 	cat >/tmp/$name.cfg <<CFG
 name = "$name"
 type = "pvh"
@@ -85,6 +86,7 @@ CFG
 		below "$s" "$smax" || smax=$s
 		[ -n "$p" ] && [ "$p" -gt "$pmax" ] && pmax=$p
 		echo "paper $name t=${t}s remote_share=$s pool_target=${p:--}"
+		[ $t = 8 ] && kill -HUP $nfpid
 	done
 	wait $flpid
 	flrc=$?
@@ -98,6 +100,7 @@ CFG
 		pend=$(pool_get target_pages)
 	fi
 	moved=$(jget "$name" pages_moved)
+	reloads=$($CTL --json status | sed -n 's/.*"reloads":\([0-9]*\).*/\1/p')
 	echo "paper $name: flipload rc $flrc: $(tr '\n' ' ' </tmp/$name.fl)"
 	$CTL vm "$name" | grep -i "migrat\|moved\|pool\|error" | head -8
 	crashed "$name" && result FAIL "$name" "the domU died during the run: $(tail -3 "$LOGS/guest-$name.log" | tr '\n' ' ')"
@@ -139,6 +142,11 @@ if run nfpc; then
 		result PASS threshold-held "remote share $share at the end (highest sampled $smax, threshold $THRESHOLD), $moved pages migrated home"
 	else
 		result FAIL threshold-held "remote share $share at the end, above the threshold $THRESHOLD (highest sampled $smax)"
+	fi
+	if [ "${reloads:-0}" -ge 1 ]; then
+		result PASS sighup-under-load "reloaded $reloads time(s) by SIGHUP in the middle of the flips and migrations, and answered to the end"
+	else
+		result FAIL sighup-under-load "SIGHUP in the middle of the load: reloads '${reloads}'"
 	fi
 fi
 sc=$share

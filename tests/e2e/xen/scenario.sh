@@ -118,7 +118,14 @@ pause_stress() {
 	*) if [ "$a" -gt "$b" ]; then
 		result PASS "$1" "alive after 20 pauses (state $st), memory checker passes $b -> $a"
 	   else
-		result FAIL "$1" "memory checker stalled after 20 pauses: passes $b -> $a"
+		# Evidence for what stalled: does its vCPU still get CPU time (it spins, or
+		# runs without getting anywhere) or none (blocked, waiting for an event)?
+		c0=$(xl vcpu-list "$2" | awk 'NR == 2 {print $6}')
+		sleep 5
+		c1=$(xl vcpu-list "$2" | awk 'NR == 2 {print $6}')
+		result FAIL "$1" "memory checker stalled after 20 pauses: passes $b -> $a; vCPU state $(xl vcpu-list "$2" | awk 'NR == 2 {print $5}'), CPU time ${c0}s -> ${c1}s in 5 s"
+		tail -15 "$LOGS/guest-$2.log"
+		xl dmesg | tail -15
 	   fi ;;
 	esac
 }
