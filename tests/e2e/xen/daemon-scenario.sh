@@ -215,6 +215,13 @@ CFG
 	reload
 	if until_true 60 migrating; then
 		xl destroy nfd
+		# Gone from Xen too, not only from the daemon's list: a frame the migration
+		# left referenced would keep the domain dying for good.
+		if ! until_true 30 sh -c "! xl list | awk 'NR > 1 {print \$1}' | grep -q 'nfd\|(null)'"; then
+			result FAIL destroyed-domain-released "nfd still in xl list 30 s after xl destroy: $(xl list | tail -n +2 | tr '\n' ';')"
+		else
+			result PASS destroyed-domain-released "nfd, destroyed in the middle of a migration, is gone from xl list"
+		fi
 		if until_true 30 not_listed nfd && grep -q "nfd.*vanished\|vanished.*nfd\|nfd (id [0-9]*) is gone" $DLOG; then
 			result PASS destroy-mid-migration "nfd destroyed while migrating: $(grep -m1 'nfd (id [0-9]*) is gone' $DLOG | sed 's/.*numaflipd[^:]*: //'), vanished $($CTL --json status | sed -n 's/.*"vanished":\([0-9]*\).*/\1/p')"
 		else
@@ -236,7 +243,8 @@ nfe_home() { v=$(jget nfe remote_share); [ -n "$v" ] && below "$v" 0.02; }
 enomem_check() {
 	sed -e 's/"nfd"/"nfe"/' -e 's/memory = 128/memory = 64/' -e "s/ $NF_MEMCHECK\"/\"/" /tmp/nfd.cfg >/tmp/nfe.cfg
 	if ! xl create -p /tmp/nfe.cfg >/tmp/nfe.create 2>&1; then
-		result FAIL enomem-backoff "xl create nfe failed: $(tail -2 /tmp/nfe.create)"
+		result FAIL enomem-backoff "xl create nfe failed: $(tr '\n' ' ' </tmp/nfe.create | cut -c1-900); xl list: $(xl list | tail -n +2 | tr '\n' ';'); free MiB node0 $(nodefree 0) node1 $(nodefree 1)"
+		xl dmesg | tail -20
 		return
 	fi
 	xl vcpu-pin nfe 0 2 2
