@@ -241,7 +241,7 @@ last_error() { $CTL --json vm nfe | sed -n 's/.*"last_error":"\([^"]*\)".*/\1/p'
 out_of_memory() { last_error | grep -q "out of free memory"; }
 nfe_home() { v=$(jget nfe remote_share); [ -n "$v" ] && below "$v" 0.02; }
 enomem_check() {
-	sed -e 's/"nfd"/"nfe"/' -e 's/memory = 128/memory = 64/' -e "s/ $NF_MEMCHECK\"/\"/" /tmp/nfd.cfg >/tmp/nfe.cfg
+	sed -e 's/"nfd"/"nfe"/' -e "s/ $NF_MEMCHECK\"/\"/" /tmp/nfd.cfg >/tmp/nfe.cfg
 	if ! xl create -p /tmp/nfe.cfg >/tmp/nfe.create 2>&1; then
 		result FAIL enomem-backoff "xl create nfe failed: $(tr '\n' ' ' </tmp/nfe.create | cut -c1-900); xl list: $(xl list | tail -n +2 | tr '\n' ';'); free MiB node0 $(nodefree 0) node1 $(nodefree 1)"
 		xl dmesg | tail -20

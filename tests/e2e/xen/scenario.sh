@@ -47,6 +47,8 @@ died() {
 	else
 		result SKIP "$1" "environment: the PVH guest died under QEMU TCG (as it does on the stock hypervisor); its memory checker reported no corruption"
 	fi
+	# What killed it, first: the kind of fault and where, then the last words.
+	grep -m4 -E "BUG:|Oops|general protection|double fault|stack guard|traps:" "$LOGS/guest-$2.log"
 	grep -E "RIP:|Kernel panic|CORRUPT" "$LOGS/guest-$2.log" | tail -4
 }
 
