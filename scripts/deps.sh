@@ -14,6 +14,9 @@ PACKAGES=(
 # The linux backend's E2E and benches: Debian's kernel in QEMU with two NUMA nodes, and the
 # tools they compare with (tests/e2e/linux, bench/linux-*.sh).
 PACKAGES+=(qemu-system-x86 busybox-static cpio numactl numad linux-image-amd64)
+# The Xen E2E's Debian dom0 with systemd (tests/e2e/xen/systemd.sh): its root filesystem
+# and disk image.
+PACKAGES+=(mmdebstrap e2fsprogs)
 
 # Nothing to do when all is there already: no root needed then.
 missing=()

@@ -87,5 +87,9 @@ check "the unit runs /usr/sbin/numaflipd on /etc/numaflip/numaflipd.conf" \
         "$TMP/root/lib/systemd/system/numaflipd.service"
 check "numaflip-xen-patches holds the series" \
         sh -c "dpkg-deb -c '$TMP'/numaflip-xen-patches_*.deb | grep -q 'xen-4.17/series'"
+# For the real-systemd dom0 test (tests/e2e/xen/systemd.sh), which installs it.
+if [ -n "${NF_DEB_OUT:-}" ] && [ "$FAIL" -eq 0 ]; then
+        mkdir -p "$NF_DEB_OUT" && rm -f "$NF_DEB_OUT"/*.deb && cp "$deb" "$NF_DEB_OUT/"
+fi
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

@@ -19,7 +19,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../../.." && pwd)
 WORK=${NF_E2E_XEN_DIR:-$REPO/build/e2e-xen}
 TIMEOUT=${NF_E2E_XEN_TIMEOUT:-1200}
-XEN_CMDLINE="console=com1 com1=115200,8n1 dom0_mem=512M,max:544M dom0_nodes=0 loglvl=all guest_loglvl=all noreboot smap=0"
+# shellcheck source=tests/e2e/xen/host.sh
+. "$HERE/host.sh"
 DEBS="xen-hypervisor-4.17-amd64 xen-utils-4.17 xen-utils-common libxenmisc4.17 libxencall1 libxenevtchn1 libxenforeignmemory1 libxengnttab1 libxenstore4 libxentoollog1 libxendevicemodel1 libxenhypfs1 libxentoolcore1 libyajl2"
 
 skip() { echo "SKIP: e2e_xen: $*"; exit 77; }
@@ -179,17 +180,7 @@ boot() {
 	out=$WORK/$1.log
 	rm -f "$out"
 	log "booting $1 Xen under QEMU (TCG, 2 NUMA nodes), log: $out"
-	# One TCG thread: it leaves the other core to the rest of the machine
-	# and runs as fast here as thread=multi.
-	qemu-system-x86_64 -machine pc -accel tcg,thread=single -cpu max,-rdtscp \
-		-m 2G -smp 3 \
-		-object memory-backend-ram,id=m0,size=1G -object memory-backend-ram,id=m1,size=1G \
-		-numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1-2,memdev=m1 \
-		-display none -vga none -monitor none -serial "file:$out" -no-reboot \
-		-kernel "$2" -append "$XEN_CMDLINE" \
-		-initrd "$VMLINUZ console=hvc0 earlyprintk=xen nf_mode=$3,$WORK/dom0.cpio.gz" \
-		>"$WORK/$1.qemu.log" 2>&1 &
-	qpid=$!
+	qemu_xen "$out" "$2" "$VMLINUZ console=hvc0 earlyprintk=xen nf_mode=$3,$WORK/dom0.cpio.gz"
 	t=0
 	status=1
 	while [ $t -lt "$4" ]; do
