@@ -262,14 +262,15 @@ cooldown = 5s
 CFG
 	reload # its home is node 1 now, and all of it remote: a plan starts
 	if until_true 60 out_of_memory; then
+		said=$(last_error)
 		moved=$(jget nfe pages_moved)
 		/nf/nf-xen-check pool-set 1 0 >/dev/null 2>&1
 		refused=$($CTL --json vm nfe | sed -n 's/.*"refused":\(null\|"[^"]*"\).*/\1/p')
 		out=$($CTL migrate nfe 2>&1)
 		if until_true 60 nfe_home; then
-			result PASS enomem-backoff "node 1 left ~4 MiB free ($(cut -c1-40 /tmp/nfe.pool)): the plan ended after $moved pages saying '$(last_error)', refused: $refused; with room again, migrate moved it home ($(jget nfe remote_share) remote)"
+			result PASS enomem-backoff "node 1 left ~4 MiB free ($(cut -c1-40 /tmp/nfe.pool)): the plan ended after $moved pages saying '$said', refused: $refused; with room again, migrate moved it home ($(jget nfe remote_share) remote)"
 		else
-			result FAIL enomem-backoff "after -ENOMEM ('$(last_error)', refused: $refused) and the pool released, nfe did not move ($out): $(jget nfe remote_share) remote"
+			result FAIL enomem-backoff "after -ENOMEM ('$said', refused: $refused) and the pool released, nfe did not move ($out): $(jget nfe remote_share) remote"
 		fi
 	else
 		/nf/nf-xen-check pool-set 1 0 >/dev/null 2>&1
